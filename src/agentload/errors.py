@@ -1,0 +1,141 @@
+"""The error tree and the process exit codes.
+
+Every error agentload raises on purpose derives from :class:`AgentloadError`::
+
+    AgentloadError
+    ├── InputError                 bad input from the user           → exit 2
+    │   ├── ScenarioError          a scenario file has problems (carries every Issue)
+    │   ├── ThresholdSyntaxError   a threshold expression does not parse
+    │   └── UsageError             a CLI flag or value is wrong
+    ├── RunError                   the run could not complete          → exit 3
+    │   └── TargetUnavailable      the target is down before any load
+    └── ProtocolError              the target spoke bytes we cannot parse
+                                    (counted as an error of a kind; never ends a run)
+
+Faults of the target (refused, reset, timeout, malformed, 5xx) are *results*, not
+exceptions that escape: the engine counts them by :class:`ErrorKind` and goes on.
+Messages say what happened and what to do (compare httpx's ``StreamConsumed``).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "AgentloadError",
+    "ErrorKind",
+    "ExitCode",
+    "InputError",
+    "Issue",
+    "ProtocolError",
+    "RunError",
+    "ScenarioError",
+    "TargetUnavailable",
+    "ThresholdSyntaxError",
+    "UsageError",
+]
+
+
+class ExitCode(enum.IntEnum):
+    """Process exit codes, documented in README.md and docs/results.md."""
+
+    OK = 0
+    """The run completed and every threshold passed."""
+    THRESHOLD_FAILED = 1
+    """The run completed (or was aborted by a threshold) and at least one threshold failed."""
+    BAD_INPUT = 2
+    """Bad input or usage: nothing was sent to the target."""
+    RUN_FAILED = 3
+    """The run could not complete (target down at start, internal failure)."""
+
+
+class ErrorKind(enum.StrEnum):
+    """Kinds of failed requests, as they appear in summaries (``errors by kind``)."""
+
+    CONNECT_REFUSED = "connect_refused"
+    CONNECT_TIMEOUT = "connect_timeout"
+    DNS = "dns"
+    TLS = "tls"
+    RESET = "connection_reset"
+    CLOSED = "connection_closed"
+    READ_TIMEOUT = "read_timeout"
+    TOTAL_TIMEOUT = "total_timeout"
+    MALFORMED = "malformed_response"
+    HTTP_4XX = "http_4xx"
+    HTTP_5XX = "http_5xx"
+    CHECK_FAILED = "check_failed"
+    CAPTURE_FAILED = "capture_failed"
+    SCRIPT = "script_error"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One problem found in an input file, with where it is and what to do.
+
+    ``str(issue)`` is the one line shown to the user: ``file:line: message``.
+    """
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        if self.line > 0:
+            return f"{self.file}:{self.line}: {self.message}"
+        return f"{self.file}: {self.message}"
+
+
+class AgentloadError(Exception):
+    """Base of every error agentload raises on purpose."""
+
+    exit_code: ExitCode = ExitCode.RUN_FAILED
+
+
+class InputError(AgentloadError):
+    """The user's input is wrong; nothing was sent to the target."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+
+class ScenarioError(InputError):
+    """A scenario file has one or more problems; all of them are in :attr:`issues`."""
+
+    def __init__(self, issues: Sequence[Issue]) -> None:
+        self.issues: tuple[Issue, ...] = tuple(issues)
+        super().__init__("\n".join(str(i) for i in self.issues))
+
+    @classmethod
+    def collect(cls, issues: Iterable[Issue]) -> ScenarioError | None:
+        """Return an error holding ``issues``, or ``None`` when there are none."""
+        found = tuple(issues)
+        return cls(found) if found else None
+
+
+class ThresholdSyntaxError(InputError):
+    """A threshold expression does not parse; :attr:`column` points at the problem."""
+
+    def __init__(self, message: str, *, expression: str, column: int) -> None:
+        self.expression = expression
+        self.column = column
+        super().__init__(message)
+
+
+class UsageError(InputError):
+    """A command-line flag or its value is wrong."""
+
+
+class RunError(AgentloadError):
+    """The run could not complete."""
+
+    exit_code = ExitCode.RUN_FAILED
+
+
+class TargetUnavailable(RunError):
+    """The target did not answer before the load started; no load was sent."""
+
+
+class ProtocolError(AgentloadError):
+    """The peer sent bytes that violate the protocol (counted, never fatal to a run)."""

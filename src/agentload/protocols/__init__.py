@@ -1,0 +1,1 @@
+"""agentload.protocols"""
