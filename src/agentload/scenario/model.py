@@ -106,7 +106,13 @@ def _to_text(value: object) -> str:
 # A JSON document whose strings may be templates. A string that is exactly one
 # ``${var}`` keeps the variable's own type (number, list, …) when rendered.
 JsonValue: TypeAlias = (
-    None | bool | int | float | Template | tuple["JsonValue", ...] | tuple[tuple[str, "JsonValue"], ...]
+    bool
+    | int
+    | float
+    | Template
+    | tuple["JsonValue", ...]
+    | tuple[tuple[str, "JsonValue"], ...]
+    | None
 )
 
 

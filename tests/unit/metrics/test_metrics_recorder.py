@@ -53,7 +53,8 @@ def test_builtin_definitions() -> None:
     expected = {
         "http_req_duration", "http_req_service_time", "http_req_waiting", "http_req_connecting",
         "http_req_tls_handshaking", "iteration_duration", "iteration_queue_time", "http_reqs",
-        "http_req_failed", "iterations", "dropped_iterations", "data_sent", "data_received",
+        "http_req_failed", "iterations", "dropped_iterations", "iterations_interrupted",
+            "data_sent", "data_received",
         "checks", "errors", "vus", "vus_max",
     }
     assert set(BUILTIN_METRICS) == expected
