@@ -26,6 +26,7 @@ __all__ = [
     "HeaderCheck",
     "JsonBody",
     "JsonCheck",
+    "JsonObject",
     "JsonValue",
     "MultipartBody",
     "MultipartField",
@@ -103,17 +104,22 @@ def _to_text(value: object) -> str:
     return str(value)
 
 
+@dataclass(frozen=True, slots=True)
+class JsonObject:
+    """A JSON object in a body template; ``members`` keep the order written.
+
+    A distinct type (rather than a tuple of pairs) so that ``{}`` and ``[]``
+    stay different, and an array of two-element arrays is never mistaken for
+    an object.
+    """
+
+    members: tuple[tuple[str, JsonValue], ...]
+
+
 # A JSON document whose strings may be templates. A string that is exactly one
 # ``${var}`` keeps the variable's own type (number, list, …) when rendered.
-JsonValue: TypeAlias = (
-    bool
-    | int
-    | float
-    | Template
-    | tuple["JsonValue", ...]
-    | tuple[tuple[str, "JsonValue"], ...]
-    | None
-)
+# Arrays are tuples; objects are JsonObject.
+JsonValue: TypeAlias = bool | int | float | Template | tuple["JsonValue", ...] | JsonObject | None
 
 
 class ThinkKind(enum.StrEnum):
