@@ -111,9 +111,6 @@ def main() -> None:
     """Entry point of the ``agentload`` console script."""
     try:
         cli.main(standalone_mode=False)
-    except click.exceptions.NoArgsIsHelp as exc:  # pragma: no cover - click version detail
-        click.echo(exc.format_message())
-        sys.exit(ExitCode.BAD_INPUT)
     except click.UsageError as exc:
         # One line, with what to do, instead of click's usage block.
         cmd = exc.ctx.command_path if exc.ctx else "agentload"

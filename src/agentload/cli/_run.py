@@ -1,0 +1,163 @@
+"""``agentload run``: load a scenario, compile the plan, run it, write the results.
+
+This module is the composition root: it wires the scenario loader, the plan,
+the engine and the reports together, and nothing below it knows about flags.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import sys
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from rich.console import Console
+
+from agentload import __version__
+from agentload.engine.runner import Runner, RunResult
+from agentload.errors import ExitCode, TargetUnavailable, UsageError
+from agentload.profiles import Plan, compile_plan
+from agentload.protocols.http import parse_url
+from agentload.reports.console import make_console, render_summary
+from agentload.reports.live import LiveProgress
+from agentload.reports.results_dir import ResultsDir, default_results_path
+from agentload.reports.summary import RunInfo, build_summary
+from agentload.scenario import ScenarioFile, load_scenario
+from agentload.thresholds import Threshold, parse_threshold
+
+__all__ = ["RunOptions", "execute_run", "parse_env_pairs", "prepare"]
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """Everything ``agentload run`` was asked for, after flag parsing."""
+
+    scenario: Path
+    target: str | None = None
+    out: Path | None = None
+    duration: str | None = None
+    vus: str | None = None
+    rate: str | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    quiet: bool = False
+    preflight: bool = True
+
+
+def parse_env_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
+    """``KEY=VALUE`` flags into a mapping; a malformed pair is a usage error."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"-e expects KEY=VALUE, got {pair!r}; e.g. -e API_TOKEN=abc")
+        out[key] = value
+    return out
+
+
+def prepare(opts: RunOptions) -> tuple[ScenarioFile, Plan, tuple[Threshold, ...]]:
+    """Load and validate everything; raises InputError subclasses for bad input."""
+    if not opts.scenario.exists():
+        raise UsageError(f"{opts.scenario}: no such scenario file; check the path")
+    overrides = {
+        k: v
+        for k, v in (("target", opts.target), ("duration", opts.duration), ("vus", opts.vus),
+                     ("rate", opts.rate))
+        if v is not None
+    }
+    env = {**os.environ, **opts.env}
+    sf = load_scenario(opts.scenario, env=env, overrides=overrides)
+    plan = compile_plan(sf.load, [(s.name, s.weight) for s in sf.scenarios])
+    thresholds = tuple(
+        _with_abort(parse_threshold(t.metric, t.expression), t.abort_on_fail, t.delay_abort_eval)
+        for t in sf.thresholds
+    )
+    return sf, plan, thresholds
+
+
+def _with_abort(t: Threshold, abort: bool, delay: float) -> Threshold:
+    return replace(t, abort_on_fail=abort, delay_abort_eval=delay)
+
+
+def _preflight(target: str, timeout: float = 5.0) -> None:
+    """Fail clearly, before any load, when the target does not accept connections."""
+    origin, _ = parse_url(target)
+    try:
+        with socket.create_connection((origin.host, origin.port), timeout=timeout):
+            pass
+    except OSError as exc:
+        raise TargetUnavailable(
+            f"target {origin.host}:{origin.port} is not reachable ({exc.strerror or exc}); "
+            "no load was sent — is it running? (start the reference one with `agentload target`)"
+        ) from None
+
+
+def _new_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency on Linux/macOS
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
+async def _run_with_signals(runner: Runner, console: Console) -> RunResult:
+    loop = asyncio.get_running_loop()
+
+    def on_signal(signame: str) -> None:
+        first = runner._stop_requests == 0  # noqa: SLF001 - the runner's own counter
+        runner.stop()
+        if first:
+            console.print(f"\n[yellow]{signame}: stopping gracefully; "
+                          "send it again to stop at once[/]")
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal, sig.name)
+    try:
+        return await runner.run()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+def execute_run(opts: RunOptions, console: Console | None = None) -> int:
+    """Run a scenario end to end; returns the exit code. Results are always written."""
+    console = console or make_console()
+    sf, plan, thresholds = prepare(opts)
+    if opts.preflight:
+        _preflight(sf.config.target)
+    out = opts.out or default_results_path()
+    results = ResultsDir(out)
+    results.write_json("plan.json", plan.to_dict())
+    progress = LiveProgress(console, plan.duration)
+    sinks = [results] if opts.quiet else [results, progress]
+    runner = Runner(sf, plan, thresholds=thresholds, sinks=sinks)
+    try:
+        with contextlib.nullcontext() if opts.quiet else progress:
+            with asyncio.Runner(loop_factory=_new_loop) as arunner:
+                result = arunner.run(_run_with_signals(runner, console))
+    finally:
+        results.close()
+    code = ExitCode.OK if result.passed else ExitCode.THRESHOLD_FAILED
+    info = RunInfo(
+        run_id=uuid.uuid4().hex[:12],
+        scenario_file=str(opts.scenario),
+        target=sf.config.target,
+        started_at=result.started_at,
+        duration=result.duration,
+        planned_duration=plan.duration,
+        stop_reason=result.stop_reason.value,
+        plan=plan.to_dict(),
+        plan_description=plan.describe(),
+        version=__version__,
+    )
+    summary = build_summary(result.aggregate, info, result.thresholds, exit_code=int(code))
+    results.write_json("summary.json", summary)
+    results.write_json("aggregate.json", result.aggregate.to_dict())
+    render_summary(summary, console)
+    console.print(f"results: {results.path}/summary.json", highlight=False)
+    return int(code)

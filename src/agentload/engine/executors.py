@@ -1,0 +1,326 @@
+"""Executors: run a plan's closed or open model on the event loop.
+
+The plan (:mod:`agentload.profiles.plan`) says *when*; executors only do it.
+Both share the stop protocol: :meth:`Executor.stop` ends scheduling, lets
+running iterations finish within the grace period, then cancels what is left;
+calling it with ``force=True`` cancels at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+from agentload.engine.steps import CompiledStep
+from agentload.engine.vu import VU, VUState
+from agentload.metrics import Recorder
+from agentload.profiles import ClosedModel, OpenModel, Plan
+from agentload.protocols.http import HttpClient
+
+__all__ = ["ClosedExecutor", "Executor", "OpenExecutor", "make_executor"]
+
+_NO_TAGS: tuple[tuple[str, str], ...] = ()
+# Arrivals closer than this to "now" are started without sleeping: uvloop's
+# timers have 1 ms resolution, and shorter sleeps would busy-spin.
+_MIN_SLEEP_S = 0.001
+
+
+class Executor:
+    """Common parts: VUs, iteration bookkeeping, the stop protocol."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        *,
+        scenarios: Mapping[str, Sequence[CompiledStep]],
+        recorder: Recorder,
+        variables: Mapping[str, object],
+        http_factory: Callable[[], HttpClient],
+        start_ns: int,
+    ) -> None:
+        self.plan = plan
+        self._scenarios = {name: tuple(steps) for name, steps in scenarios.items()}
+        self._variables = variables
+        self._http_factory = http_factory
+        self.start_ns = start_ns
+        self._stopping = False
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._iterations = {
+            name: recorder.counter("iterations", (("scenario", name),)).add for name in scenarios
+        }
+        self._iteration_duration = {
+            name: recorder.trend("iteration_duration", (("scenario", name),)).add
+            for name in scenarios
+        }
+        self._interrupted = recorder.counter("iterations_interrupted", _NO_TAGS).add
+        self._vus_gauge = recorder.gauge("vus", _NO_TAGS).set
+        self._vus_max_gauge = recorder.gauge("vus_max", _NO_TAGS).set
+        self._wake: asyncio.Future[None] | None = None
+        self._recorder = recorder
+        self._vus_gauge(0)
+        self._vus_max_gauge(0)
+        self._setup()
+
+    def _setup(self) -> None:
+        """Subclass hook: per-model state, after the common parts exist."""
+
+    # -- stop protocol -------------------------------------------------------
+    @property
+    def stopping(self) -> bool:
+        """True once a stop was requested or the plan ran out."""
+        return self._stopping
+
+    def stop(self, *, force: bool = False) -> None:
+        """End scheduling; with ``force``, cancel running iterations too."""
+        self._stopping = True
+        if self._wake is not None and not self._wake.done():
+            self._wake.set_result(None)
+        if force:
+            for task in self._tasks:
+                task.cancel()
+
+    async def _sleep_until(self, at_s: float) -> bool:
+        """Sleep until ``at_s`` seconds after the start; False if a stop came first."""
+        if self._stopping:
+            return False
+        delay = (self.start_ns + at_s * 1e9 - time.monotonic_ns()) / 1e9
+        if delay < _MIN_SLEEP_S:
+            return True
+        loop = asyncio.get_running_loop()
+        self._wake = wake = loop.create_future()
+        handle = loop.call_later(delay, _resolve, wake)
+        try:
+            await wake
+        finally:
+            handle.cancel()
+            self._wake = None
+        return not self._stopping
+
+    async def _wind_down(self, grace: float) -> None:
+        """Let running iterations finish within ``grace`` seconds, then cancel."""
+        self._stopping = True
+        if self._tasks:
+            _done, pending = await asyncio.wait(set(self._tasks), timeout=grace)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+
+    def _spawn(self, coro: collections.abc.Coroutine[object, object, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _iteration(self, vu: VU, scenario: str, steps: tuple[CompiledStep, ...],
+                         intended_ns: int) -> None:
+        t0 = intended_ns or time.monotonic_ns()
+        try:
+            for step in steps:
+                if not await step.run(vu, intended_ns):
+                    break
+                intended_ns = 0
+        except asyncio.CancelledError:
+            self._interrupted(1)
+            raise
+        self._iterations[scenario](1)
+        self._iteration_duration[scenario]((time.monotonic_ns() - t0) // 1000)
+
+    async def run(self) -> None:
+        """Execute the plan until it ends or :meth:`stop` is called."""
+        raise NotImplementedError
+
+
+def _resolve(fut: asyncio.Future[None]) -> None:
+    if not fut.done():
+        fut.set_result(None)
+
+
+class ClosedExecutor(Executor):
+    """VUs loop over their scenario; their number follows the plan's VU changes."""
+
+    def _setup(self) -> None:
+        model = self.plan.model
+        assert isinstance(model, ClosedModel)
+        self.model = model
+        self._vus: list[VU] = []
+        self._vu_tasks: dict[int, asyncio.Task[None]] = {}
+        self._active = 0
+
+    async def _vu_loop(self, vu: VU) -> None:
+        scenario = self.plan.scenario_for(vu.index)
+        steps = self._scenarios[scenario]
+        iteration = self._iteration
+        vu.transition(VUState.RUNNING)
+        try:
+            while not vu.stopping and not self._stopping:
+                await iteration(vu, scenario, steps, 0)
+        finally:
+            vu.transition(VUState.IDLE if vu.state is VUState.RUNNING else VUState.DONE)
+
+    def _set_active(self, n: int) -> None:
+        loop = asyncio.get_running_loop()
+        while self._active < n:
+            j = self._active
+            if j == len(self._vus):
+                self._vus.append(
+                    VU(self.plan.vu_global_index(j), http=self._http_factory(),
+                       variables=self._variables)
+                )
+            vu = self._vus[j]
+            old = self._vu_tasks.get(j)
+            if old is not None and not old.done():
+                # Ramped down and up again before it finished: let it keep going.
+                if vu.state is VUState.STOPPING:
+                    vu.state = VUState.RUNNING
+            else:
+                vu.state = VUState.IDLE
+                task = loop.create_task(self._vu_loop(vu))
+                self._vu_tasks[j] = task
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            self._active += 1
+        while self._active > n:
+            self._active -= 1
+            vu = self._vus[self._active]
+            if vu.state is VUState.RUNNING:
+                vu.transition(VUState.STOPPING)
+            task = self._vu_tasks.get(self._active)
+            if task is not None and not task.done():
+                loop.call_later(self.model.graceful_ramp_down, _cancel_if_stopping, task, vu)
+        self._vus_gauge(self._active)
+        self._vus_max_gauge(len(self._vus))
+
+    async def run(self) -> None:
+        try:
+            for change in self.plan.vu_changes():
+                if not await self._sleep_until(change.at):
+                    break
+                self._set_active(change.active)
+        finally:
+            for vu in self._vus:
+                if vu.state is VUState.RUNNING:
+                    vu.transition(VUState.STOPPING)
+            await self._wind_down(self.model.graceful_stop)
+            self._vus_gauge(0)
+            for vu in self._vus:
+                await vu.http.aclose()
+
+
+def _cancel_if_stopping(task: asyncio.Task[None], vu: VU) -> None:
+    if vu.state is VUState.STOPPING and not task.done():
+        task.cancel()
+
+
+class OpenExecutor(Executor):
+    """Iterations start at the plan's arrival times on a pool of at most ``max_vus`` VUs.
+
+    An arrival that finds no free VU and no room to create one waits in a
+    queue (at most ``max_queue``); it keeps its intended start, so its
+    latency includes the wait. An arrival that finds the queue full, and any
+    arrival still queued when the plan ends, is dropped and counted in
+    ``dropped_iterations``.
+    """
+
+    def _setup(self) -> None:
+        model = self.plan.model
+        assert isinstance(model, OpenModel)
+        self.model = model
+        self._dropped = self._recorder.counter("dropped_iterations", _NO_TAGS).add
+        self._queue_time = self._recorder.trend("iteration_queue_time", _NO_TAGS).add
+        self._queue: collections.deque[tuple[int, int]] = collections.deque()
+        self._idle: list[asyncio.Future[tuple[int, int] | None]] = []
+        self._vus: list[VU] = []
+        self._busy = 0
+        self._max_vus = self.plan.max_vus()
+
+    def _new_vu(self) -> None:
+        vu = VU(self.plan.vu_global_index(len(self._vus)), http=self._http_factory(),
+                variables=self._variables)
+        self._vus.append(vu)
+        self._spawn(self._worker(vu))
+        self._vus_max_gauge(len(self._vus))
+
+    async def _worker(self, vu: VU) -> None:
+        loop = asyncio.get_running_loop()
+        queue = self._queue
+        vu.transition(VUState.RUNNING)
+        while True:
+            if queue:
+                item: tuple[int, int] | None = queue.popleft()
+            else:
+                fut: asyncio.Future[tuple[int, int] | None] = loop.create_future()
+                self._idle.append(fut)
+                item = await fut
+            if item is None:
+                break
+            index, intended_ns = item
+            self._busy += 1
+            self._vus_gauge(self._busy)
+            self._queue_time(max(0, time.monotonic_ns() - intended_ns) // 1000)
+            scenario = self.plan.scenario_for(index)
+            try:
+                await self._iteration(vu, scenario, self._scenarios[scenario], intended_ns)
+            finally:
+                self._busy -= 1
+                self._vus_gauge(self._busy)
+        vu.transition(VUState.DONE)
+
+    def _dispatch(self, index: int, intended_ns: int) -> None:
+        while self._idle:
+            fut = self._idle.pop()
+            if not fut.done():
+                fut.set_result((index, intended_ns))
+                return
+        if len(self._vus) < self._max_vus:
+            self._queue.append((index, intended_ns))
+            self._new_vu()
+        elif len(self._queue) < self.model.max_queue:
+            self._queue.append((index, intended_ns))
+        else:
+            self._dropped(1)
+
+    async def run(self) -> None:
+        for _ in range(self.plan.pre_allocated_vus()):
+            self._new_vu()
+        start_ns = self.start_ns
+        try:
+            for index, at in self.plan.arrivals():
+                if not await self._sleep_until(at):
+                    break
+                self._dispatch(index, start_ns + int(at * 1e9))
+        finally:
+            self._stopping = True
+            if self._queue:
+                self._dropped(len(self._queue))
+                self._queue.clear()
+            for fut in self._idle:
+                if not fut.done():
+                    fut.set_result(None)
+            self._idle.clear()
+            await self._wind_down(self.model.graceful_stop)
+            self._vus_gauge(0)
+            for vu in self._vus:
+                await vu.http.aclose()
+
+
+def make_executor(
+    plan: Plan,
+    *,
+    scenarios: Mapping[str, Sequence[CompiledStep]],
+    recorder: Recorder,
+    variables: Mapping[str, object],
+    http_factory: Callable[[], HttpClient],
+    start_ns: int,
+) -> Executor:
+    """The executor for the plan's model."""
+    cls = ClosedExecutor if isinstance(plan.model, ClosedModel) else OpenExecutor
+    return cls(
+        plan,
+        scenarios=scenarios,
+        recorder=recorder,
+        variables=variables,
+        http_factory=http_factory,
+        start_ns=start_ns,
+    )

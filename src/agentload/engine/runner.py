@@ -1,0 +1,184 @@
+"""Run one plan segment: compile, execute, snapshot every second, stop gracefully.
+
+``Runner`` owns one event loop's share of a run. Every ``interval`` seconds
+(aligned to the start, so intervals never drift) it drains the recorder into
+an immutable :class:`~agentload.metrics.Snapshot`, adds it to the run's
+:class:`~agentload.metrics.Aggregate`, hands both to the sinks (results
+writer, live view) and evaluates thresholds marked ``abort_on_fail``. The
+last, partial interval is flushed too, so a stopped run loses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from agentload.engine.executors import Executor, make_executor
+from agentload.engine.steps import compile_steps
+from agentload.metrics import Aggregate, Recorder, Snapshot
+from agentload.profiles import Plan
+from agentload.protocols.http import HttpClient
+from agentload.scenario.model import ScenarioFile
+from agentload.thresholds import Threshold, ThresholdResult, evaluate
+
+__all__ = ["RunResult", "Runner", "SnapshotSink", "StopReason"]
+
+
+class StopReason(enum.StrEnum):
+    """Why a run ended."""
+
+    COMPLETED = "completed"
+    SIGNAL = "signal"
+    THRESHOLD_ABORT = "threshold_abort"
+
+
+class SnapshotSink(Protocol):
+    """Receives every interval snapshot as the run goes (results writer, live view)."""
+
+    def on_snapshot(self, snapshot: Snapshot, aggregate: Aggregate, elapsed: float) -> None:
+        """Called once per interval, and once more for the final partial interval."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """What a finished run produced."""
+
+    aggregate: Aggregate
+    started_at: float
+    """Wall-clock start, seconds since the epoch."""
+    duration: float
+    """Seconds from the start to the last snapshot."""
+    stop_reason: StopReason
+    thresholds: tuple[ThresholdResult, ...]
+
+    @property
+    def stopped_early(self) -> bool:
+        """True when the run did not complete its plan."""
+        return self.stop_reason is not StopReason.COMPLETED
+
+    @property
+    def passed(self) -> bool:
+        """True when every threshold passed."""
+        return all(r.passed for r in self.thresholds)
+
+
+class Runner:
+    """Execute ``plan`` for the scenarios of ``scenario_file``.
+
+    Args:
+        scenario_file: the loaded scenarios and config.
+        plan: the (segment of the) load plan to execute.
+        thresholds: parsed thresholds, evaluated live (aborts) and at the end.
+        sinks: receivers of interval snapshots.
+        interval: snapshot period in seconds.
+        http_factory: builds one HTTP client per VU (tests inject options).
+    """
+
+    def __init__(
+        self,
+        scenario_file: ScenarioFile,
+        plan: Plan,
+        *,
+        thresholds: Sequence[Threshold] = (),
+        sinks: Sequence[SnapshotSink] = (),
+        interval: float = 1.0,
+        http_factory: Callable[[], HttpClient] = HttpClient,
+    ) -> None:
+        self.scenario_file = scenario_file
+        self.plan = plan
+        self.thresholds = tuple(thresholds)
+        self.sinks = tuple(sinks)
+        self.interval = interval
+        self.http_factory = http_factory
+        self.recorder = Recorder()
+        self.aggregate = Aggregate()
+        self._executor: Executor | None = None
+        self._stop_reason = StopReason.COMPLETED
+        self._stop_requests = 0
+        self._start_ns = 0
+        self._last_snapshot_s = 0.0
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since the run started (0 before)."""
+        return (time.monotonic_ns() - self._start_ns) / 1e9 if self._start_ns else 0.0
+
+    def stop(self, reason: StopReason = StopReason.SIGNAL) -> None:
+        """Stop gracefully; a second call stops at once (cancelling iterations)."""
+        self._stop_requests += 1
+        if self._stop_reason is StopReason.COMPLETED:
+            self._stop_reason = reason
+        if self._executor is not None:
+            self._executor.stop(force=self._stop_requests > 1)
+
+    async def run(self) -> RunResult:
+        """Run the plan to its end (or a stop) and return the result."""
+        scenarios = {
+            s.name: compile_steps(
+                s.steps, scenario=s.name, config=self.scenario_file.config, recorder=self.recorder
+            )
+            for s in self.scenario_file.scenarios
+        }
+        started_at = time.time()
+        self._start_ns = time.monotonic_ns()
+        executor = make_executor(
+            self.plan,
+            scenarios=scenarios,
+            recorder=self.recorder,
+            variables=self.scenario_file.config.variables,
+            http_factory=self.http_factory,
+            start_ns=self._start_ns,
+        )
+        self._executor = executor
+        if self._stop_requests:
+            executor.stop(force=self._stop_requests > 1)
+        ticker = asyncio.get_running_loop().create_task(self._tick())
+        try:
+            await executor.run()
+        finally:
+            ticker.cancel()
+            await asyncio.gather(ticker, return_exceptions=True)
+            self._flush(self.elapsed)
+        duration = self._last_snapshot_s
+        results = evaluate(self.thresholds, self.aggregate, elapsed=duration)
+        return RunResult(
+            aggregate=self.aggregate,
+            started_at=started_at,
+            duration=duration,
+            stop_reason=self._stop_reason,
+            thresholds=results,
+        )
+
+    async def _tick(self) -> None:
+        k = 1
+        while True:
+            delay = (self._start_ns + k * self.interval * 1e9 - time.monotonic_ns()) / 1e9
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self._flush(k * self.interval)
+            k += 1
+            self._check_aborts()
+
+    def _flush(self, end: float) -> None:
+        if end <= self._last_snapshot_s:
+            return
+        snapshot = self.recorder.snapshot(start=self._last_snapshot_s, end=end)
+        self._last_snapshot_s = end
+        self.aggregate.add(snapshot)
+        for sink in self.sinks:
+            sink.on_snapshot(snapshot, self.aggregate, end)
+
+    def _check_aborts(self) -> None:
+        elapsed = self._last_snapshot_s
+        armed = [
+            t for t in self.thresholds if t.abort_on_fail and elapsed >= t.delay_abort_eval
+        ]
+        if not armed or self._stop_reason is not StopReason.COMPLETED:
+            return
+        if any(not r.passed for r in evaluate(armed, self.aggregate, elapsed=elapsed)):
+            self.stop(StopReason.THRESHOLD_ABORT)

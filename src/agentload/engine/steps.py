@@ -1,0 +1,436 @@
+"""Compile scenario steps into runners, and run them: the per-request hot path.
+
+Everything that can be decided before the load starts is decided here, once:
+the origin, the request bytes of static requests, the metric series each
+request writes to, compiled JSONPaths and regular expressions. What is left
+for each request is: send the bytes, await the response, append a few
+integers to metric buffers, run the checks the user asked for.
+
+Latency semantics (docs/metrics.md): ``http_req_duration`` runs from the
+request's *intended* start to the last byte of the response. For the first
+request of an open-model iteration the intended start is the arrival time the
+plan scheduled; otherwise it is the moment the request was handed to the
+socket. ``http_req_service_time`` always runs from that moment, so the two
+differ exactly by the time an iteration waited for a free VU or for the
+generator (no coordinated omission).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import jsonpath
+import orjson
+
+from agentload.engine.vu import VU
+from agentload.errors import ErrorKind
+from agentload.metrics import Recorder
+from agentload.protocols.http import (
+    HttpError,
+    Origin,
+    Response,
+    build_target,
+    encode_form,
+    encode_json,
+    encode_multipart,
+    encode_request,
+    parse_url,
+)
+from agentload.scenario.model import (
+    BodyContainsCheck,
+    Capture,
+    CaptureSource,
+    FormBody,
+    HeaderCheck,
+    JsonBody,
+    JsonCheck,
+    JsonObject,
+    JsonValue,
+    MultipartBody,
+    RawBody,
+    RequestStep,
+    RunConfig,
+    StatusCheck,
+    Template,
+    ThinkKind,
+    ThinkStep,
+    ThinkTime,
+    Timeouts,
+    VarRef,
+)
+
+__all__ = ["CompiledStep", "compile_steps"]
+
+# ``http_req_failed`` default when the user gave no status expectation:
+# as in k6, any 2xx or 3xx response is a success.
+_OK_STATUS = range(200, 400)
+
+
+class CompiledStep(Protocol):
+    """A step ready to run; returns False when the rest of the iteration must be skipped."""
+
+    async def run(self, vu: VU, intended_ns: int) -> bool:
+        """Run the step; ``intended_ns`` is 0 or the iteration's intended start."""
+        ...
+
+
+def draw_think(think: ThinkTime, vu: VU) -> float:
+    """Seconds to pause, drawn from the VU's own random generator."""
+    if think.kind is ThinkKind.CONSTANT:
+        return think.a
+    if think.kind is ThinkKind.UNIFORM:
+        return vu.rng.uniform(think.a, think.b)
+    return max(0.0, vu.rng.gauss(think.a, think.b))
+
+
+class _Think:
+    __slots__ = ("think",)
+
+    def __init__(self, think: ThinkTime) -> None:
+        self.think = think
+
+    async def run(self, vu: VU, intended_ns: int) -> bool:
+        await asyncio.sleep(draw_think(self.think, vu))
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class _RequestShape:
+    """What a request needs to be built, with the run config folded in."""
+
+    method: str
+    url: Template
+    headers: tuple[tuple[str, Template], ...]
+    query: tuple[tuple[str, Template], ...]
+    body: JsonBody | RawBody | FormBody | MultipartBody | None
+
+
+def _merge_headers(
+    defaults: Sequence[tuple[str, Template]], own: Sequence[tuple[str, Template]]
+) -> tuple[tuple[str, Template], ...]:
+    # A step's header replaces a default of the same name (names are
+    # case-insensitive, RFC 9110 §5.1).
+    mine = {name.lower() for name, _ in own}
+    return tuple((n, v) for n, v in defaults if n.lower() not in mine) + tuple(own)
+
+
+def _render_json(value: JsonValue, variables: Mapping[str, object]) -> object:
+    if isinstance(value, Template):
+        parts = value.parts
+        if len(parts) == 1 and isinstance(parts[0], VarRef):
+            # "${x}" alone keeps the variable's own type (number, list, …).
+            return variables[parts[0].name]
+        return value.render(variables)
+    if isinstance(value, JsonObject):
+        return {k: _render_json(v, variables) for k, v in value.members}
+    if isinstance(value, tuple):
+        return [_render_json(v, variables) for v in value]
+    return value
+
+
+def _json_is_static(value: JsonValue) -> bool:
+    if isinstance(value, Template):
+        return value.is_static
+    if isinstance(value, JsonObject):
+        return all(_json_is_static(v) for _, v in value.members)
+    if isinstance(value, tuple):
+        return all(_json_is_static(v) for v in value)
+    return True
+
+
+def _shape_is_static(shape: _RequestShape) -> bool:
+    if not shape.url.is_static:
+        return False
+    if any(not v.is_static for _, v in shape.headers + shape.query):
+        return False
+    body = shape.body
+    if body is None:
+        return True
+    if isinstance(body, JsonBody):
+        return _json_is_static(body.value)
+    if isinstance(body, RawBody):
+        return body.text.is_static
+    if isinstance(body, FormBody):
+        return all(v.is_static for _, v in body.fields)
+    return all(f.value is None or f.value.is_static for f in body.fields)
+
+
+def _encode(
+    shape: _RequestShape, base: str, variables: Mapping[str, object]
+) -> tuple[Origin, bytes]:
+    """Render templates and encode the request; raises KeyError for a missing variable."""
+    url = shape.url.render(variables)
+    if url.startswith("/"):
+        url = base.rstrip("/") + url
+    origin, target = parse_url(url)
+    if shape.query:
+        target = build_target(target, [(k, v.render(variables)) for k, v in shape.query])
+    headers = [(k, v.render(variables)) for k, v in shape.headers]
+    body: bytes | None = None
+    body_type: str | None = None
+    b = shape.body
+    if isinstance(b, JsonBody):
+        body, body_type = encode_json(_render_json(b.value, variables))
+    elif isinstance(b, RawBody):
+        body = b.text.render(variables).encode()
+    elif isinstance(b, FormBody):
+        body, body_type = encode_form([(k, v.render(variables)) for k, v in b.fields])
+    elif isinstance(b, MultipartBody):
+        fields = [(f.name, f.value.render(variables)) for f in b.fields if f.value is not None]
+        files = [
+            (f.name, f.filename or f.name, f.file_content, f.content_type or "application/octet-stream")
+            for f in b.fields
+            if f.file_content is not None
+        ]
+        body, body_type = encode_multipart(fields, files)
+    if body_type is not None and not any(k.lower() == "content-type" for k, _ in headers):
+        headers.append(("Content-Type", body_type))
+    host = origin.host if origin.port in (80, 443) else f"{origin.host}:{origin.port}"
+    return origin, encode_request(shape.method, target, host=host, headers=headers, body=body)
+
+
+class _StatusSeries:
+    """Bound appenders for one (request, status) pair, resolved once."""
+
+    __slots__ = ("duration", "failed", "received", "reqs", "sent", "service", "waiting")
+
+    def __init__(self, recorder: Recorder, tags: tuple[tuple[str, str], ...]) -> None:
+        self.duration = recorder.trend("http_req_duration", tags).add
+        self.service = recorder.trend("http_req_service_time", tags).add
+        self.waiting = recorder.trend("http_req_waiting", tags).add
+        self.reqs = recorder.counter("http_reqs", tags).add
+        self.failed = recorder.rate("http_req_failed", tags).add
+        self.sent = recorder.counter("data_sent", tags).add
+        self.received = recorder.counter("data_received", tags).add
+
+
+_Checker = Callable[[Response, "_BodyCache"], bool]
+
+
+class _BodyCache:
+    """Parses the response body as JSON at most once per response."""
+
+    __slots__ = ("_parsed", "response")
+
+    _UNSET: Any = object()
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+        self._parsed: Any = self._UNSET
+
+    def json(self) -> Any:
+        if self._parsed is self._UNSET:
+            try:
+                self._parsed = orjson.loads(self.response.body)
+            except orjson.JSONDecodeError:
+                self._parsed = None
+        return self._parsed
+
+
+def _check_fn(check: StatusCheck | JsonCheck | BodyContainsCheck | HeaderCheck) -> tuple[str, _Checker]:
+    if isinstance(check, StatusCheck):
+        expected = frozenset(check.expected)
+        label = "status is " + "|".join(str(s) for s in check.expected)
+        return label, lambda r, _c: r.status in expected
+    if isinstance(check, JsonCheck):
+        path = jsonpath.compile(check.path)
+        want = check.expected
+        if check.exists_only:
+            return f"{check.path} exists", lambda _r, c: path.match(c.json()) is not None
+        label = f"{check.path} == {orjson.dumps(want).decode()}"
+
+        def json_eq(_r: Response, c: _BodyCache) -> bool:
+            m = path.match(c.json())
+            return m is not None and bool(m.obj == want)
+
+        return label, json_eq
+    if isinstance(check, BodyContainsCheck):
+        needle = check.text.encode()
+        return f"body contains {check.text!r}", lambda r, _c: needle in r.body
+    name, value = check.name, check.expected
+    if value is None:
+        return f"header {name} present", lambda r, _c: r.header(name) is not None
+    return f"header {name} == {value!r}", lambda r, _c: r.header(name) == value
+
+
+def _capture_fn(capture: Capture) -> Callable[[Response, _BodyCache], object | None]:
+    if capture.source is CaptureSource.JSON:
+        path = jsonpath.compile(capture.expr)
+
+        def from_json(_r: Response, c: _BodyCache) -> object | None:
+            m = path.match(c.json())
+            return None if m is None else m.obj
+
+        return from_json
+    if capture.source is CaptureSource.REGEX:
+        pattern = re.compile(capture.expr)
+
+        def from_regex(r: Response, _c: _BodyCache) -> object | None:
+            m = pattern.search(r.text())
+            if m is None:
+                return None
+            return m.group(1) if pattern.groups else m.group(0)
+
+        return from_regex
+    header = capture.expr
+    return lambda r, _c: r.header(header)
+
+
+class _Request:
+    """A compiled request step. ``run`` is the hot path."""
+
+    __slots__ = (
+        "_base",
+        "_base_tags",
+        "_by_status",
+        "_captures",
+        "_checks",
+        "_connecting",
+        "_errors",
+        "_explicit_status",
+        "_head",
+        "_origin",
+        "_raw",
+        "_recorder",
+        "_shape",
+        "_think",
+        "_timeouts",
+        "_tls",
+        "name",
+    )
+
+    def __init__(
+        self,
+        step: RequestStep,
+        *,
+        scenario: str,
+        config: RunConfig,
+        recorder: Recorder,
+    ) -> None:
+        self.name = step.name
+        self._recorder = recorder
+        self._base = config.target
+        self._shape = _RequestShape(
+            method=step.method,
+            url=step.url,
+            headers=_merge_headers(config.headers, step.headers),
+            query=step.query,
+            body=step.body,
+        )
+        self._head = step.method == "HEAD"
+        self._timeouts: Timeouts = step.timeouts or config.timeouts
+        self._think = step.think
+        self._base_tags = (("method", step.method), ("name", step.name), ("scenario", scenario))
+        self._by_status: dict[int, _StatusSeries] = {}
+        self._errors: dict[ErrorKind, Callable[[float], None]] = {}
+        status_checks = [c for c in step.checks if isinstance(c, StatusCheck)]
+        self._explicit_status: frozenset[int] | None = (
+            frozenset(s for c in status_checks for s in c.expected) if status_checks else None
+        )
+        self._checks = tuple(
+            (fn, recorder.rate("checks", self._base_tags + (("check", label),)).add)
+            for label, fn in (_check_fn(c) for c in step.checks)
+        )
+        self._captures = tuple((c.var, _capture_fn(c)) for c in step.captures)
+        self._connecting = recorder.trend("http_req_connecting", self._base_tags).add
+        self._tls = recorder.trend("http_req_tls_handshaking", self._base_tags).add
+        self._origin: Origin | None = None
+        self._raw = b""
+        if _shape_is_static(self._shape):
+            self._origin, self._raw = _encode(self._shape, self._base, {})
+
+    def _series(self, status: int) -> _StatusSeries:
+        series = _StatusSeries(self._recorder, (*self._base_tags, ("status", str(status))))
+        self._by_status[status] = series
+        return series
+
+    def _error(self, kind: ErrorKind) -> None:
+        add = self._errors.get(kind)
+        if add is None:
+            tags = (("kind", kind.value), *self._base_tags)
+            add = self._recorder.counter("errors", tags).add
+            self._errors[kind] = add
+        add(1)
+
+    async def run(self, vu: VU, intended_ns: int) -> bool:
+        origin = self._origin
+        if origin is None:
+            try:
+                origin, raw = _encode(self._shape, self._base, vu.variables)
+            except KeyError as exc:
+                self._error(ErrorKind.SCRIPT)
+                self._failed_without_response(vu, f"variable {exc.args[0]!r} is not set")
+                return False
+        else:
+            raw = self._raw
+        try:
+            resp = await vu.http.send(origin, raw, timeouts=self._timeouts, head=self._head)
+        except HttpError as exc:
+            self._error(exc.kind)
+            self._failed_without_response(vu, str(exc))
+            return False
+        status = resp.status
+        series = self._by_status.get(status) or self._series(status)
+        start = resp.start_ns
+        series.duration((resp.end_ns - (intended_ns or start)) // 1000)
+        series.service((resp.end_ns - start) // 1000)
+        series.waiting((resp.first_byte_ns - start) // 1000)
+        series.reqs(1)
+        series.sent(resp.bytes_sent)
+        series.received(resp.bytes_received)
+        if resp.connect_ns:
+            self._connecting(resp.connect_ns // 1000)
+            if resp.tls_ns:
+                self._tls(resp.tls_ns // 1000)
+        expected = self._explicit_status
+        ok = status in _OK_STATUS if expected is None else status in expected
+        series.failed(not ok)
+        if not ok:
+            self._error(ErrorKind.HTTP_5XX if status >= 500 else ErrorKind.HTTP_4XX
+                        if status >= 400 else ErrorKind.CHECK_FAILED)
+        if self._checks or self._captures:
+            cache = _BodyCache(resp)
+            for check, add in self._checks:
+                passed = check(resp, cache)
+                add(passed)
+                if not passed and ok:
+                    self._error(ErrorKind.CHECK_FAILED)
+            for var, capture in self._captures:
+                value = capture(resp, cache)
+                if value is None:
+                    self._error(ErrorKind.CAPTURE_FAILED)
+                    return False
+                vu.variables[var] = value
+        if self._think is not None:
+            await asyncio.sleep(draw_think(self._think, vu))
+        return True
+
+    def _failed_without_response(self, vu: VU, message: str) -> None:
+        # No response: no latency sample (a time to failure is not a latency),
+        # but the request counts, as failed, under status "0" (k6's convention).
+        series = self._by_status.get(0) or self._series(0)
+        series.reqs(1)
+        series.failed(True)
+        for _check, add in self._checks:
+            add(False)
+
+
+def compile_steps(
+    steps: Sequence[RequestStep | ThinkStep],
+    *,
+    scenario: str,
+    config: RunConfig,
+    recorder: Recorder,
+) -> tuple[CompiledStep, ...]:
+    """Compile a scenario's steps; metric series are created on ``recorder``."""
+    out: list[CompiledStep] = []
+    for step in steps:
+        if isinstance(step, ThinkStep):
+            out.append(_Think(step.think))
+        else:
+            out.append(_Request(step, scenario=scenario, config=config, recorder=recorder))
+    return tuple(out)

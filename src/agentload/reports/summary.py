@@ -1,0 +1,206 @@
+"""Build the canonical end-of-test summary (``summary.json``) from a run's aggregate.
+
+Pure: aggregate + metadata in, a JSON-able dict out. Every renderer (console,
+JSON file, later HTML/CSV/JUnit) reads this dict, never the engine. The
+schema is versioned (``schema``) and documented in docs/results.md; durations
+are in milliseconds, rates per second.
+"""
+
+from __future__ import annotations
+
+import platform
+import socket
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentload.metrics import Aggregate, Histogram, MetricKind, SeriesKey, metric_def
+from agentload.reports.redact import redact
+from agentload.thresholds import ThresholdResult
+
+__all__ = ["SCHEMA", "RunInfo", "build_summary", "trend_stats"]
+
+SCHEMA = "agentload.summary/1"
+PERCENTILES: tuple[tuple[str, float], ...] = (("p50", 50.0), ("p90", 90.0), ("p95", 95.0),
+                                               ("p99", 99.0))
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """Run metadata that the summary carries alongside the metrics."""
+
+    run_id: str
+    scenario_file: str
+    target: str
+    started_at: float
+    duration: float
+    planned_duration: float
+    stop_reason: str
+    plan: Mapping[str, object]
+    plan_description: str
+    version: str
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+
+def _scale(metric: str) -> float:
+    """Factor from the recorded unit to the reported one (µs → ms)."""
+    d = metric_def(metric)
+    return 1000.0 if d is not None and d.unit == "us" else 1.0
+
+
+def trend_stats(hist: Histogram, scale: float) -> dict[str, float | int]:
+    """count/min/avg/med/p90/p95/p99/max of a histogram, divided by ``scale``."""
+    if hist.count == 0:
+        return {"count": 0}
+    out: dict[str, float | int] = {
+        "count": hist.count,
+        "min": hist.min / scale,
+        "avg": hist.mean / scale,
+        "med": hist.percentile(50.0) / scale,
+    }
+    for label, p in PERCENTILES[1:]:
+        out[label] = hist.percentile(p) / scale
+    out["max"] = hist.max / scale
+    if hist.out_of_range:
+        out["out_of_range"] = hist.out_of_range
+    return out
+
+
+def _metric_summary(agg: Aggregate, metric: str, duration: float) -> dict[str, Any]:
+    kind = agg.kind(metric)
+    d = metric_def(metric)
+    unit = "ms" if d is not None and d.unit == "us" else (d.unit if d is not None else "")
+    if kind is MetricKind.TREND:
+        hist = agg.trend(metric)
+        stats = trend_stats(hist, _scale(metric)) if hist is not None else {"count": 0}
+        return {"kind": "trend", "unit": unit, **stats}
+    if kind is MetricKind.COUNTER:
+        value = agg.counter(metric)
+        rate = value / duration if duration > 0 else 0.0
+        return {"kind": "counter", "unit": unit, "count": value, "rate": rate}
+    if kind is MetricKind.RATE:
+        pt = agg.rate(metric)
+        passes, total = pt if pt is not None else (0, 0)
+        # A rate metric counts true samples: for http_req_failed, "true" is a
+        # failed request; for checks, a passed check.
+        return {
+            "kind": "rate",
+            "rate": passes / total if total else 0.0,
+            "true_count": passes,
+            "false_count": total - passes,
+            "total": total,
+        }
+    gauge = agg.gauge(metric)
+    if gauge is None:
+        return {"kind": "gauge", "value": 0, "min": 0, "max": 0}
+    return {"kind": "gauge", "value": gauge.value, "min": gauge.min, "max": gauge.max}
+
+
+def _request_rows(agg: Aggregate, duration: float) -> list[dict[str, Any]]:
+    """One row per (scenario, request name, method), statuses merged."""
+    groups: dict[tuple[str, str, str], list[SeriesKey]] = {}
+    for key in agg.keys():
+        if key.metric != "http_reqs":
+            continue
+        tags = dict(key.tags)
+        ident = (tags.get("scenario", ""), tags.get("name", ""), tags.get("method", ""))
+        groups.setdefault(ident, []).append(key)
+    rows: list[dict[str, Any]] = []
+    for (scenario, name, method), keys in sorted(groups.items()):
+        where = {"scenario": scenario, "name": name, "method": method}
+        count = agg.counter("http_reqs", where)
+        statuses = {dict(k.tags).get("status", "?"): agg.counter("http_reqs", dict(k.tags))
+                    for k in keys}
+        failed = agg.rate("http_req_failed", where)
+        errors: dict[str, float] = {}
+        for key in agg.keys():
+            if key.metric == "errors" and all(dict(key.tags).get(k) == v for k, v in where.items()):
+                kind = dict(key.tags).get("kind", "other")
+                errors[kind] = errors.get(kind, 0) + agg.counter("errors", dict(key.tags))
+        hist = agg.trend("http_req_duration", where)
+        rows.append(
+            {
+                "scenario": scenario,
+                "name": redact(name),
+                "method": method,
+                "count": count,
+                "rps": count / duration if duration > 0 else 0.0,
+                # http_req_failed counts True for a failed request.
+                "failed": failed[0] if failed else 0,
+                "duration_ms": trend_stats(hist, 1000.0) if hist is not None else {"count": 0},
+                "status_codes": dict(sorted(statuses.items())),
+                "errors": dict(sorted(errors.items())),
+            }
+        )
+    return rows
+
+
+def _checks(agg: Aggregate) -> list[dict[str, Any]]:
+    out = []
+    for key in sorted(agg.keys(), key=str):
+        if key.metric != "checks":
+            continue
+        tags = dict(key.tags)
+        pt = agg.rate("checks", tags)
+        passes, total = pt if pt is not None else (0, 0)
+        out.append({"scenario": tags.get("scenario", ""), "name": tags.get("name", ""),
+                    "check": tags.get("check", ""), "passes": passes, "fails": total - passes})
+    return out
+
+
+def _errors(agg: Aggregate) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for kind in sorted(agg.tag_values("errors", "kind")):
+        totals[kind] = agg.counter("errors", {"kind": kind})
+    return totals
+
+
+def _threshold_rows(results: Sequence[ThresholdResult]) -> list[dict[str, Any]]:
+    return [
+        {
+            "metric": r.threshold.selector,
+            "expression": r.threshold.source,
+            "passed": r.passed,
+            "observed": r.observed,
+            "abort_on_fail": r.threshold.abort_on_fail,
+            "message": r.message,
+        }
+        for r in results
+    ]
+
+
+def build_summary(
+    agg: Aggregate, info: RunInfo, thresholds: Sequence[ThresholdResult], *, exit_code: int
+) -> dict[str, Any]:
+    """The summary document: run metadata, verdict, metrics, requests, checks, thresholds."""
+    duration = info.duration
+    metrics = {m: _metric_summary(agg, m, duration) for m in sorted(agg.metrics())}
+    passed = all(r.passed for r in thresholds)
+    return {
+        "schema": SCHEMA,
+        "run": {
+            "id": info.run_id,
+            "scenario_file": redact(info.scenario_file),
+            "target": redact(info.target),
+            "started_at": info.started_at,
+            "duration_s": duration,
+            "planned_duration_s": info.planned_duration,
+            "stopped_early": info.stop_reason != "completed",
+            "stop_reason": info.stop_reason,
+            "plan": dict(info.plan),
+            "plan_description": info.plan_description,
+            "agentload_version": info.version,
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+            "host": socket.gethostname(),
+            **dict(info.extra),
+        },
+        "verdict": "passed" if passed else "failed",
+        "exit_code": exit_code,
+        "metrics": metrics,
+        "requests": _request_rows(agg, duration),
+        "checks": _checks(agg),
+        "errors": _errors(agg),
+        "thresholds": _threshold_rows(thresholds),
+    }
