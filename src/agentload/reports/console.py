@@ -80,13 +80,13 @@ def render_summary(summary: Mapping[str, Any], console: Console) -> None:
     console.print(f"[dim]{run['plan_description']}[/]")
 
     table = Table(title="Requests", title_justify="left", show_lines=False, pad_edge=False)
-    table.add_column("request")
+    table.add_column("request", overflow="fold", min_width=16)
     table.add_column("count", justify="right")
     table.add_column("rps", justify="right")
     for col in _TREND_COLUMNS:
         table.add_column(col, justify="right")
     table.add_column("failed", justify="right")
-    table.add_column("status codes")
+    table.add_column("status codes", overflow="fold")
     for row in summary["requests"]:
         d = row["duration_ms"]
         failed = row["failed"]
