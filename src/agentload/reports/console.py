@@ -28,7 +28,7 @@ def make_console(*, stderr: bool = False) -> Console:
         return probe
     return Console(stderr=stderr, width=_LOG_WIDTH)
 
-_TREND_COLUMNS = ("min", "med", "avg", "p90", "p95", "p99", "max")
+_TREND_COLUMNS = ("avg", "med", "p90", "p95", "p99", "max")
 
 
 def _ms(value: object) -> str:
