@@ -1,7 +1,7 @@
 """CPU per request of ``HttpClient.send`` against the raw asyncio.Protocol floor.
 
     python bench/http_client_micro.py [--duration 3] [--concurrency 50] [--repeat 3]
-                                      [--loop uvloop] [--only ours|raw] [--profile]
+                                      [--loop uvloop] [--only ours|raw] [--profile] [--loopback]
 
 A minimal server runs in a separate process (on its own CPU when there are
 two): it answers every request with a fixed keep-alive ``200`` and a 2-byte
@@ -19,6 +19,9 @@ requests/s and the client process's CPU (getrusage user+sys inside the
 window) per request, for each of ``--repeat`` alternating runs, then the
 medians (a shared or virtual machine is noisy: compare runs made together).
 ``--profile`` runs ``ours`` once under cProfile and prints the top functions.
+``--loopback`` replaces the sockets with an in-process transport that answers
+each write on the next loop turn: no server, no syscalls, just the Python cost
+of each client (much steadier than the socket numbers).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from typing import Any
 import httptools
 
 from agentload.protocols.http import Deadlines, HttpClient, Origin, encode_request
+from agentload.protocols.http._connection import Connection
 
 RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 WARMUP_S = 0.5
@@ -118,13 +122,51 @@ async def _measure(stats: Stats, duration: float) -> tuple[int, float, float]:
     return n1 - n0, t1 - t0, cpu
 
 
-async def run_ours(port: int, concurrency: int, duration: float) -> tuple[int, float, float]:
+class _Loopback:
+    """A stand-in transport: each write is answered with RESPONSE on the next loop turn.
+
+    With it the benchmark measures the Python cost alone (no syscalls), which is
+    far less noisy than the socket numbers on a shared machine.
+    """
+
+    __slots__ = ("loop", "protocol")
+
+    def __init__(self, protocol: asyncio.Protocol, loop: asyncio.AbstractEventLoop) -> None:
+        self.protocol = protocol
+        self.loop = loop
+
+    def write(self, data: bytes) -> None:
+        self.loop.call_soon(self.protocol.data_received, RESPONSE)
+
+    def close(self) -> None:
+        self.loop.call_soon(self.protocol.connection_lost, None)
+
+    def abort(self) -> None:
+        self.close()
+
+
+def _preconnect(client: HttpClient, origin: Origin, deadlines: Deadlines) -> None:
+    # Bench-only use of internals: give the client one idle loopback connection.
+    pool = client._pool_for(origin)
+    conn = Connection(pool, deadlines)
+    conn.transport = _Loopback(conn, asyncio.get_running_loop())  # type: ignore[assignment]
+    pool.idle.append(conn)
+    pool.all.add(conn)
+    deadlines.watch(conn)
+
+
+async def run_ours(
+    port: int, concurrency: int, duration: float, loopback: bool
+) -> tuple[int, float, float]:
     """``HttpClient.send`` from ``concurrency`` coroutines."""
     origin = Origin("http", "127.0.0.1", port)
     request = encode_request("GET", "/", host=origin.authority, headers=(), body=None)
     stats = Stats()
     deadlines = Deadlines()
     clients = [HttpClient(deadlines=deadlines) for _ in range(concurrency)]
+    if loopback:
+        for client in clients:
+            _preconnect(client, origin, deadlines)
 
     async def user(client: HttpClient) -> None:
         lat = stats.lat
@@ -174,17 +216,26 @@ class _Raw(asyncio.Protocol):
             self.send()
 
 
-async def run_raw(port: int, concurrency: int, duration: float) -> tuple[int, float, float]:
+async def run_raw(
+    port: int, concurrency: int, duration: float, loopback: bool
+) -> tuple[int, float, float]:
     """The floor: one Protocol per connection, next request from on_message_complete."""
     loop = asyncio.get_running_loop()
     request = f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
     stats = Stats()
-    conns = [
-        (await loop.create_connection(lambda: _Raw(stats, request), "127.0.0.1", port))[0]
-        for _ in range(concurrency)
-    ]
+    transports: list[asyncio.BaseTransport | _Loopback] = []
+    for _ in range(concurrency):
+        if loopback:
+            protocol = _Raw(stats, request)
+            transports.append(_Loopback(protocol, loop))
+            protocol.connection_made(transports[-1])  # type: ignore[arg-type]
+        else:
+            connected = await loop.create_connection(
+                lambda: _Raw(stats, request), "127.0.0.1", port
+            )
+            transports.append(connected[0])
     result = await _measure(stats, duration)
-    for transport in conns:
+    for transport in transports:
         transport.close()
     return result
 
@@ -197,7 +248,7 @@ def _client_run(name: str, port: int, args: argparse.Namespace) -> tuple[int, fl
     runner = run_ours if name == "ours" else run_raw
 
     async def main() -> None:
-        out.append(await runner(port, args.concurrency, args.duration))
+        out.append(await runner(port, args.concurrency, args.duration, args.loopback))
 
     if args.profile and name == "ours":
         profile = cProfile.Profile()
@@ -217,23 +268,32 @@ def main() -> None:
     parser.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop")
     parser.add_argument("--only", choices=("ours", "raw"))
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--loopback",
+        action="store_true",
+        help="no sockets: answer each write in-process, to measure the Python cost alone",
+    )
     args = parser.parse_args()
 
     cpus = sorted(os.sched_getaffinity(0))
     server_cpu, client_cpu = (cpus[0], cpus[1]) if len(cpus) >= 2 else (None, None)
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe()
-    server = ctx.Process(target=_serve, args=(child, server_cpu), daemon=True)
-    server.start()
-    if not parent.poll(10):
-        sys.exit("the server did not start")
-    port = parent.recv()
+    server = None
+    port = 8080
+    if not args.loopback:
+        server = ctx.Process(target=_serve, args=(child, server_cpu), daemon=True)
+        server.start()
+        if not parent.poll(10):
+            sys.exit("the server did not start")
+        port = parent.recv()
     if client_cpu is not None:
         os.sched_setaffinity(0, {client_cpu})
     names = [args.only] if args.only else ["raw", "ours"]
+    where = "loopback (no sockets)" if args.loopback else f"server CPU {server_cpu}"
     print(
         f"{args.concurrency} connections, {args.duration:g} s windows, {args.loop}, "
-        f"server CPU {server_cpu}, client CPU {client_cpu}"
+        f"{where}, client CPU {client_cpu}"
     )
     print(f"{'client':<8} {'requests':>10} {'req/s':>10} {'CPU µs/req':>11}")
     per_request: dict[str, list[float]] = {name: [] for name in names}
@@ -245,8 +305,9 @@ def main() -> None:
                 per_request[name].append(per)
                 print(f"{name:<8} {requests:>10} {requests / wall:>10.0f} {per:>11.2f}")
     finally:
-        parent.send("stop")
-        server.join(5)
+        if server is not None:
+            parent.send("stop")
+            server.join(5)
     medians = {name: statistics.median(values) for name, values in per_request.items()}
     print("median CPU µs/request: " + ", ".join(f"{k} {v:.2f}" for k, v in medians.items()))
     if len(medians) == 2:

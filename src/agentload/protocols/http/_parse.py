@@ -1,0 +1,270 @@
+"""Response parsing, sans-I/O: bytes in, one parsed response out.
+
+:class:`ResponseParser` wraps llhttp (``httptools.HttpResponseParser``), which
+does the byte-level work in C; this layer adds what llhttp leaves to its user:
+which request a response answers (HEAD), interim 1xx responses, bodies
+delimited by the end of the connection, and mapping every parse failure to
+:class:`HttpError` with kind ``MALFORMED``.
+
+Each llhttp callback into Python costs about as much as the C parsing of a
+small response, so the common path uses only four (``on_message_begin``,
+``on_header``, ``on_body``, ``on_message_complete``); HEAD responses get a
+parser with a fifth.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from httptools import HttpParserError, HttpParserUpgrade, HttpResponseParser
+
+from agentload.errors import ErrorKind
+from agentload.protocols.http._errors import HttpError
+
+__all__ = ["ResponseParser"]
+
+# Parser states (plain ints: compared on every response).
+_IDLE = 0  # no request is waiting for a response
+_EXPECTING = 1  # a request was sent; no byte of its response yet
+_RECEIVING = 2  # bytes of the response were fed
+_COMPLETE = 3  # the response is complete; the public fields hold it
+_BROKEN = 4  # the byte stream is unusable (parse error)
+
+
+class _HeadDone(Exception):
+    """Raised from a callback to stop llhttp after the head of a HEAD response."""
+
+
+class _Unexpected(Exception):
+    """Raised from a callback when a message arrives while none is expected."""
+
+
+class _HeadCallbacks:
+    """llhttp's view of a parser waiting for a HEAD response: adds on_headers_complete."""
+
+    __slots__ = (
+        "on_body",
+        "on_header",
+        "on_headers_complete",
+        "on_message_begin",
+        "on_message_complete",
+    )
+
+    def __init__(self, parser: ResponseParser) -> None:
+        self.on_message_begin = parser.on_message_begin
+        self.on_header = parser.on_header
+        self.on_body = parser.on_body
+        self.on_message_complete = parser.on_message_complete
+        self.on_headers_complete = parser.head_complete
+
+
+def _persistent(version: str, headers: list[tuple[bytes, bytes]]) -> bool:
+    # RFC 9112 §9.3: HTTP/1.1 persists unless "close" is a connection option;
+    # HTTP/1.0 persists only with the "keep-alive" option (RFC 9112 appendix C.2.2).
+    options: set[bytes] = set()
+    for name, value in headers:
+        if name.lower() == b"connection":
+            options.update(v.strip().lower() for v in value.split(b","))
+    if b"close" in options:
+        return False
+    return version != "1.0" or b"keep-alive" in options
+
+
+def _framed(headers: list[tuple[bytes, bytes]]) -> bool:
+    # RFC 9112 §6.3: a response has a length of its own with Content-Length or
+    # when chunked is the final transfer coding; otherwise it ends at close (rule 4, 8).
+    codings: list[bytes] = []
+    for name, value in headers:
+        lower = name.lower()
+        if lower == b"content-length":
+            return True
+        if lower == b"transfer-encoding":
+            codings.extend(c.strip().lower() for c in value.split(b","))
+    return bool(codings) and codings[-1] == b"chunked"
+
+
+class ResponseParser:
+    """Parse HTTP/1.1 responses from a byte stream, one request at a time.
+
+    Usage: call :meth:`expect` when a request was sent, then :meth:`feed` the
+    bytes read from the connection until it returns ``True``; the response is
+    then in :attr:`status`, :attr:`headers`, :attr:`body`, :attr:`keep_alive`.
+    When the peer closes, call :meth:`feed_eof`. Every parse failure raises
+    :class:`HttpError` (kind ``MALFORMED``); a stream that ends too early raises
+    kind ``CLOSED``. After an error the parser is unusable (as is the connection).
+
+    The ``on_*`` and ``head_complete`` methods are llhttp's callbacks, not for callers.
+    """
+
+    __slots__ = (
+        "_body",
+        "_head",
+        "_headers",
+        "_p",
+        "_state",
+        "_tail",
+        "body",
+        "headers",
+        "keep_alive",
+        "status",
+    )
+
+    def __init__(self) -> None:
+        self._p = HttpResponseParser(self)
+        self._state = _IDLE
+        self._head = False
+        self._tail = b""
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._body: list[bytes] = []
+        self.status = 0
+        """The status code of the final response (0 until one is complete)."""
+        self.headers: list[tuple[bytes, bytes]] = []
+        """The header fields as received (name, value), in order, with duplicates."""
+        self.body = b""
+        """The body (complete when :meth:`feed` returned ``True``)."""
+        self.keep_alive = False
+        """True when the connection may carry another request after this response."""
+
+    @property
+    def waiting(self) -> bool:
+        """True between :meth:`expect` and the end of that response."""
+        return self._state in (_EXPECTING, _RECEIVING)
+
+    def expect(self, head: bool = False) -> None:
+        """Prepare for the response to a request just sent (``head``: it was a HEAD).
+
+        A HEAD response has no body whatever its headers say (RFC 9110 §9.3.2,
+        RFC 9112 §6.3 rule 1); llhttp cannot know the method, so a HEAD gets a
+        parser that stops after the head.
+        """
+        if self._state == _BROKEN:
+            raise HttpError(ErrorKind.MALFORMED, "the connection's byte stream is unusable")
+        self._state = _EXPECTING
+        self._headers = []
+        self._body = []
+        self.keep_alive = False
+        self._head = head
+        if head:
+            self._tail = b""
+            self._p = HttpResponseParser(_HeadCallbacks(self))
+
+    # -- llhttp callbacks (called from feed_data, in C) ---------------------------
+
+    def on_message_begin(self) -> None:
+        # The first byte of a message. After the response is complete, it is a
+        # byte nothing asked for (in the same read): stop llhttp right there.
+        if self._state != _RECEIVING:
+            raise _Unexpected
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers.append((name, value))
+
+    def on_body(self, chunk: bytes) -> None:
+        self._body.append(chunk)
+
+    def on_message_complete(self) -> None:
+        parser = self._p
+        status = parser.get_status_code()
+        if status < 200 and status != 101:
+            # RFC 9110 §15.2: 1xx responses are interim; the final one follows.
+            self._headers = []
+            self._body = []
+            return
+        self.status = status
+        self.headers = self._headers
+        self.body = b"".join(self._body)
+        self.keep_alive = parser.should_keep_alive()
+        self._state = _COMPLETE
+
+    def head_complete(self) -> None:
+        if self._p.get_status_code() >= 200:
+            raise _HeadDone
+
+    # -- input ----------------------------------------------------------------
+
+    def feed(self, data: bytes) -> bool:
+        """Parse ``data``; return ``True`` when the expected response is complete.
+
+        Raises :class:`HttpError` (``MALFORMED``) when the bytes are not a valid
+        response, or arrive while no response is expected.
+        """
+        if self._state not in (_RECEIVING, _EXPECTING):
+            self._state = _BROKEN
+            raise HttpError(ErrorKind.MALFORMED, "data received while no response was expected")
+        self._state = _RECEIVING
+        try:
+            self._p.feed_data(data)
+        except HttpParserUpgrade:
+            # 101 Switching Protocols: the message is complete (llhttp called
+            # on_message_complete), but the connection no longer speaks HTTP/1.1.
+            self.keep_alive = False
+        except HttpParserError as exc:
+            return self._parse_failed(exc, data)
+        if self._head:
+            self._tail = (self._tail + data)[-3:]
+        return self._state == _COMPLETE
+
+    def _parse_failed(self, exc: HttpParserError, data: bytes) -> bool:
+        cause = exc.__context__
+        if isinstance(cause, _HeadDone):
+            return self._head_done(data)
+        if self._state == _COMPLETE:
+            # The response completed in this read; the bytes after it (another
+            # message, or data after "Connection: close") make the stream unusable.
+            self.keep_alive = False
+            return True
+        self._state = _BROKEN
+        if isinstance(cause, _Unexpected):
+            raise HttpError(ErrorKind.MALFORMED, "data received while no response was expected")
+        reason = str(exc) or exc.__class__.__name__
+        raise HttpError(ErrorKind.MALFORMED, f"malformed response: {reason}") from None
+
+    def _head_done(self, data: bytes) -> bool:
+        version = self._p.get_http_version()
+        self.status = self._p.get_status_code()
+        # llhttp is now in an error state; a fresh parser takes the next response.
+        self._p = HttpResponseParser(self)
+        self.headers = self._headers
+        self.body = b""
+        self._state = _COMPLETE
+        # Bytes after the head in this read (a body sent to a HEAD request, which
+        # RFC 9110 §9.3.2 forbids) would be read as the next response: do not reuse.
+        ends_clean = (self._tail + data).endswith(b"\r\n\r\n")
+        self.keep_alive = ends_clean and _persistent(version, self.headers)
+        self._tail = b""
+        return True
+
+    def feed_eof(self) -> bool:
+        """The peer closed the connection; return ``True`` if that completed a response.
+
+        A response without ``Content-Length`` or chunked framing ends when the
+        connection closes (RFC 9112 §6.3 rule 8). Returns ``False`` when no
+        response was expected; raises :class:`HttpError` (``CLOSED``) when the
+        expected response was not complete.
+        """
+        state = self._state
+        if state == _EXPECTING:
+            raise HttpError(ErrorKind.CLOSED, "connection closed before any response byte")
+        if state != _RECEIVING:
+            return False
+        if self._head or _framed(self._headers):
+            # llhttp completes a framed message itself, so this one was cut short.
+            raise HttpError(ErrorKind.CLOSED, "connection closed before the response was complete")
+        # Was the head complete? Only in the read-until-close body state does
+        # llhttp hand any byte to on_body; anywhere in the head a NUL is an
+        # error or part of the reason phrase. So probe with one.
+        parts = self._body
+        count = len(parts)
+        with contextlib.suppress(HttpParserError):
+            self._p.feed_data(b"\x00")
+        if len(parts) == count:
+            self._state = _BROKEN
+            message = "connection closed before the response head was complete"
+            raise HttpError(ErrorKind.CLOSED, message)
+        del parts[count:]
+        self.status = self._p.get_status_code()
+        self.headers = self._headers
+        self.body = b"".join(parts)
+        self.keep_alive = False
+        self._state = _COMPLETE
+        return True

@@ -1,0 +1,394 @@
+"""The HTTP/1.1 client: keep-alive pools per origin over :class:`Connection`.
+
+One :class:`HttpClient` per virtual user. :meth:`HttpClient.send` is the hot
+path (pre-encoded request bytes in, :class:`Response` out); :meth:`HttpClient.request`
+builds the bytes first. Works on uvloop and on the default asyncio loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import ssl
+import time
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Final, Self
+
+from agentload.errors import ErrorKind
+from agentload.protocols.http._connection import Connection, Pool
+from agentload.protocols.http._deadlines import Deadlines
+from agentload.protocols.http._encode import (
+    FilePart,
+    QueryParams,
+    build_target,
+    encode_form,
+    encode_json,
+    encode_multipart,
+    encode_request,
+    form_fields,
+)
+from agentload.protocols.http._errors import HttpError, error_from_os
+from agentload.protocols.http._response import Response
+from agentload.protocols.http._url import Origin, parse_url
+from agentload.scenario.model import Timeouts
+
+__all__ = ["HttpClient"]
+
+_UNSET: Final = object()
+
+# RFC 9110 §9.2.2: only these may be retried automatically after a failure
+# (RFC 9112 §9.3.1); the request line starts with the method and a space.
+_IDEMPOTENT: Final = (b"GET ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"TRACE ")
+
+# How long aclose() lets transports finish closing (a TLS close_notify exchange)
+# before it aborts them.
+_CLOSE_GRACE_S: Final = 0.1
+
+
+def _ns(seconds: float | None) -> int:
+    return int(seconds * 1e9) if seconds else 0
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _verify_off() -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+class HttpClient:
+    """An HTTP/1.1 client with a keep-alive pool per :class:`Origin`.
+
+    A request takes the most recently used idle connection to its origin, or
+    opens a new one when all are busy (no limit: one client serves one virtual
+    user). A connection is dropped when the server closes it, answers with
+    ``Connection: close``, or a request on it fails. A reused connection that
+    fails before any response byte (the server closed it while idle) is retried
+    once on a new connection, for idempotent methods only (RFC 9110 §9.2.2).
+
+    ``timeouts`` are the defaults (``connect`` covers DNS, TCP and TLS; ``read``
+    is the longest silence while a response is awaited; ``total`` the whole
+    request); ``None`` or 0 disables one. Read and total timeouts are enforced by
+    ``deadlines`` (see :class:`Deadlines`, precision ±50-100 ms); pass one
+    object to every client of an event loop, or each client makes its own.
+    ``ssl_context`` is used for https (default: ``ssl.create_default_context()``,
+    made at the first https connection; share one between clients: building it
+    costs milliseconds); ``verify=False`` makes that default context check neither
+    the certificate nor the host name (it does not change a given ``ssl_context``).
+    Use ``async with`` or call :meth:`aclose`.
+    """
+
+    __slots__ = (
+        "_cached_read_ns",
+        "_cached_timeouts",
+        "_cached_total_ns",
+        "_closed",
+        "_deadlines",
+        "_last_origin",
+        "_last_pool",
+        "_owns_deadlines",
+        "_pools",
+        "_read_ns",
+        "_ssl_context",
+        "_timeouts",
+        "_total_ns",
+        "_verify",
+    )
+
+    def __init__(
+        self,
+        *,
+        timeouts: Timeouts | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        verify: bool = True,
+        deadlines: Deadlines | None = None,
+    ) -> None:
+        self._timeouts = timeouts if timeouts is not None else Timeouts()
+        self._read_ns = _ns(self._timeouts.read)
+        self._total_ns = _ns(self._timeouts.total)
+        self._cached_timeouts: Timeouts | None = None
+        self._cached_read_ns = self._cached_total_ns = 0
+        self._ssl_context = ssl_context
+        self._verify = verify
+        self._owns_deadlines = deadlines is None
+        self._deadlines = deadlines if deadlines is not None else Deadlines()
+        self._pools: dict[Origin, Pool] = {}
+        self._last_origin: Origin | None = None
+        self._last_pool = Pool("")  # a placeholder until the first request
+        self._closed = False
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # -- the hot path ---------------------------------------------------------------
+
+    async def send(
+        self,
+        origin: Origin,
+        request: bytes,
+        *,
+        timeouts: Timeouts | None = None,
+        head: bool = False,
+    ) -> Response:
+        """Send pre-encoded ``request`` bytes (see :func:`encode_request`) to ``origin``.
+
+        ``head`` must be true for a HEAD request (its response has no body).
+        Returns the response whatever its status; raises :class:`HttpError` when
+        no complete response arrived (refused, reset, timeout, malformed, ...).
+        """
+        # One origin per client is the common case: an identity check is cheaper
+        # than hashing the frozen dataclass.
+        pool = self._last_pool if origin is self._last_origin else self._pool_for(origin)
+        if timeouts is None or timeouts is self._timeouts:
+            read_ns = self._read_ns
+            total_ns = self._total_ns
+        elif timeouts is self._cached_timeouts:
+            read_ns = self._cached_read_ns
+            total_ns = self._cached_total_ns
+        else:
+            read_ns, total_ns = self._cache_timeouts(timeouts)
+        idle = pool.idle
+        if idle:
+            conn = idle.pop()
+            waiter = conn.start(request, head, read_ns, total_ns, 0)
+            reused = True
+        else:
+            opened = time.monotonic_ns()
+            conn = await self._open(origin, pool, timeouts or self._timeouts, total_ns)
+            waiter = conn.start(request, head, read_ns, total_ns, opened)
+            reused = False
+        try:
+            return await waiter
+        except HttpError as exc:
+            # A kept-alive connection the server closed while idle fails before any
+            # response byte; the request is then safe to repeat if idempotent.
+            if (
+                reused
+                and conn.rx == 0
+                and (exc.kind is ErrorKind.RESET or exc.kind is ErrorKind.CLOSED)
+                and request.startswith(_IDEMPOTENT)
+            ):
+                return await self._retry(
+                    origin=origin,
+                    pool=pool,
+                    request=request,
+                    head=head,
+                    timeouts=timeouts,
+                    began_ns=conn.start_ns,
+                )
+            raise
+        except BaseException:
+            if conn.waiter is waiter:  # cancelled while in flight: the stream is lost
+                conn.abort()
+            raise
+
+    async def _retry(
+        self,
+        *,
+        origin: Origin,
+        pool: Pool,
+        request: bytes,
+        head: bool,
+        timeouts: Timeouts | None,
+        began_ns: int,
+    ) -> Response:
+        limits = timeouts or self._timeouts
+        read_ns, total_ns = _ns(limits.read), _ns(limits.total)
+        conn = await self._open(origin, pool, limits, total_ns)
+        waiter = conn.start(request, head, read_ns, total_ns, began_ns)
+        try:
+            return await waiter
+        except BaseException:
+            if conn.waiter is waiter:
+                conn.abort()
+            raise
+
+    def _pool_for(self, origin: Origin) -> Pool:
+        pool = self._pools.get(origin)
+        if pool is None:
+            host = f"[{origin.host}]" if ":" in origin.host else origin.host
+            pool = self._pools[origin] = Pool(f"{host}:{origin.port}")
+        self._last_origin = origin
+        self._last_pool = pool
+        return pool
+
+    def _cache_timeouts(self, timeouts: Timeouts) -> tuple[int, int]:
+        self._cached_timeouts = timeouts
+        self._cached_read_ns = _ns(timeouts.read)
+        self._cached_total_ns = _ns(timeouts.total)
+        return self._cached_read_ns, self._cached_total_ns
+
+    # -- opening connections ------------------------------------------------------------
+
+    async def _open(
+        self, origin: Origin, pool: Pool, limits: Timeouts, total_ns: int
+    ) -> Connection:
+        if self._closed:
+            raise RuntimeError("the HttpClient is closed")
+        limit, kind = limits.connect or None, ErrorKind.CONNECT_TIMEOUT
+        if total_ns and (limit is None or total_ns < limit * 1e9):
+            limit, kind = total_ns / 1e9, ErrorKind.TOTAL_TIMEOUT
+        try:
+            async with asyncio.timeout(limit):
+                return await self._connect(origin, pool)
+        except TimeoutError:
+            what = "connect to" if kind is ErrorKind.CONNECT_TIMEOUT else "request to"
+            raise HttpError(kind, f"{what} {pool.where} timed out after {limit:g} s") from None
+
+    async def _connect(self, origin: Origin, pool: Pool) -> Connection:
+        loop = asyncio.get_running_loop()
+        where = pool.where
+        began = resolved = time.monotonic_ns()
+        if _is_ip(origin.host):
+            addresses = [origin.host]
+        else:
+            addresses = await self._resolve(loop, origin)
+            resolved = time.monotonic_ns()
+        conn = Connection(pool, self._deadlines)
+        transport: asyncio.BaseTransport | None = None
+        failure: OSError | None = None
+        try:
+            for address in addresses:
+                try:
+                    transport, _ = await loop.create_connection(lambda: conn, address, origin.port)
+                    break
+                except OSError as exc:
+                    failure = exc
+            if transport is None:
+                assert failure is not None
+                raise error_from_os(failure, where, connecting=True) from None
+            connected = time.monotonic_ns()
+            if origin.tls:
+                transport = await self._handshake(loop, transport, conn, origin, where)
+            done = time.monotonic_ns()
+        except BaseException:
+            if transport is not None:
+                transport.close()
+            raise
+        conn.dns_ns = resolved - began
+        conn.connect_ns = connected - resolved
+        conn.tls_ns = done - connected if origin.tls else 0
+        pool.all.add(conn)
+        self._deadlines.watch(conn)
+        return conn
+
+    async def _resolve(self, loop: asyncio.AbstractEventLoop, origin: Origin) -> list[str]:
+        try:
+            infos = await loop.getaddrinfo(origin.host, origin.port, type=socket.SOCK_STREAM)
+        except OSError as exc:
+            raise error_from_os(exc, f"{origin.host}:{origin.port}", connecting=True) from None
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        if not addresses:
+            raise HttpError(ErrorKind.DNS, f"cannot resolve {origin.host}: no address")
+        return addresses
+
+    async def _handshake(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        transport: asyncio.BaseTransport,
+        conn: Connection,
+        origin: Origin,
+        where: str,
+    ) -> asyncio.BaseTransport:
+        if self._ssl_context is None:
+            self._ssl_context = ssl.create_default_context() if self._verify else _verify_off()
+        try:
+            tls = await loop.start_tls(
+                transport,  # type: ignore[arg-type]
+                conn,
+                self._ssl_context,
+                server_hostname=origin.host,
+            )
+        except (ssl.SSLError, ssl.CertificateError) as exc:
+            raise error_from_os(exc, where, connecting=True) from None
+        except OSError as exc:
+            detail = exc.strerror or exc.__class__.__name__
+            raise HttpError(ErrorKind.TLS, f"TLS handshake with {where} failed: {detail}") from None
+        if tls is None:  # pragma: no cover - only when the loop cannot do TLS
+            raise HttpError(ErrorKind.TLS, f"TLS handshake with {where} failed")
+        conn.transport = tls
+        return tls
+
+    # -- convenience ----------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Sequence[tuple[str, str]] | Mapping[str, str] = (),
+        params: QueryParams = (),
+        json: object = _UNSET,
+        content: bytes | None = None,
+        form: QueryParams | None = None,
+        files: Sequence[FilePart] | None = None,
+        timeouts: Timeouts | None = None,
+    ) -> Response:
+        """Build a request with the sans-I/O encoders and :meth:`send` it.
+
+        ``method`` is upper-cased. At most one body: ``json`` (any JSON value,
+        ``None`` included), ``content`` (raw bytes; set ``Content-Type`` in
+        ``headers``), ``form`` (urlencoded), or ``files`` (multipart, with
+        ``form`` as its text fields). Bad arguments raise ``ValueError``.
+        """
+        method = method.upper()
+        origin, target = parse_url(url)
+        if params:
+            target = build_target(target, params)
+        fields = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
+        bodies = (json is not _UNSET, content is not None, form is not None and not files, files)
+        if sum(1 for given in bodies if given) > 1:
+            raise ValueError("give at most one body: json, content, form or files")
+        body: bytes | None = content
+        content_type: str | None = None
+        if files:
+            text_fields = form_fields(form) if form is not None else []
+            body, content_type = encode_multipart(text_fields, files)
+        elif form is not None:
+            body, content_type = encode_form(form)
+        elif json is not _UNSET:
+            body, content_type = encode_json(json)
+        if content_type and not any(k.lower() == "content-type" for k, _ in fields):
+            fields.append(("Content-Type", content_type))
+        data = encode_request(method, target, host=origin.authority, headers=fields, body=body)
+        return await self.send(origin, data, timeouts=timeouts, head=method == "HEAD")
+
+    # -- closing ----------------------------------------------------------------------------
+
+    async def aclose(self) -> None:
+        """Close every connection; requests in flight fail with ``CLOSED``. Idempotent."""
+        self._closed = True
+        conns = [c for pool in self._pools.values() for c in pool.all]
+        for conn in conns:
+            conn.fail(HttpError(ErrorKind.CLOSED, f"client closed ({conn.pool.where})"))
+        deadline = time.monotonic() + _CLOSE_GRACE_S
+        # connection_lost runs on a later loop iteration (after a TLS close_notify).
+        while any(not c.lost for c in conns) and time.monotonic() < deadline:
+            await asyncio.sleep(0.001)
+        for conn in conns:
+            if not conn.lost and conn.transport is not None:
+                conn.transport.abort()
+        if conns:
+            await asyncio.sleep(0)
+        self._pools.clear()
+        self._last_origin = None
+        if self._owns_deadlines:
+            self._deadlines.close()
