@@ -13,7 +13,6 @@ Pinning: nginx on CPU 0, this process on CPU 1 (as bench/http_throughput does).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import cProfile
 import os
 import pstats
@@ -25,11 +24,11 @@ from pathlib import Path
 import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _nginx import Nginx  # noqa: E402
+from _nginx import Nginx
 
-from agentload.engine.runner import Runner  # noqa: E402
-from agentload.profiles import compile_plan  # noqa: E402
-from agentload.scenario import load_scenario_text  # noqa: E402
+from agentload.engine.runner import Runner
+from agentload.profiles import compile_plan
+from agentload.scenario import load_scenario_text
 
 SCENARIO = """
 config: {{target: "{url}"}}
@@ -63,8 +62,10 @@ def main() -> None:
         after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     n = result.aggregate.counter("http_reqs")
-    print(f"requests {int(n):,} in {wall:.2f}s = {n / wall:,.0f} req/s; "
-          f"CPU {cpu:.2f}s = {cpu / n * 1e6:.2f} µs/request (in-process, load window)")
+    print(
+        f"requests {int(n):,} in {wall:.2f}s = {n / wall:,.0f} req/s; "
+        f"CPU {cpu:.2f}s = {cpu / n * 1e6:.2f} µs/request (in-process, load window)"
+    )
     if prof:
         stats = pstats.Stats(prof)
         stats.sort_stats("tottime").print_stats(25)

@@ -30,8 +30,9 @@ class CliResult:
     stderr: str
 
 
-def run_cli(*args: str, timeout: float = 120, env: dict[str, str] | None = None,
-            cwd: Path | None = None) -> CliResult:
+def run_cli(
+    *args: str, timeout: float = 120, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> CliResult:
     """Run ``agentload ARGS`` in a subprocess, as a user would."""
     proc = subprocess.run(
         [sys.executable, "-m", "agentload", *args],

@@ -7,11 +7,8 @@ histograms, thresholds that gate CI, and a bundled reference target.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("agentload")
-except PackageNotFoundError:  # running from a source tree without install
-    __version__ = "0.0.0+unknown"
+# The single source of the version; pyproject.toml reads it (setuptools `attr:`).
+# A literal rather than importlib.metadata, which costs ~50 ms at import.
+__version__ = "0.1.0"
 
 __all__ = ["__version__"]

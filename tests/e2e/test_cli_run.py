@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import ROOT, run_cli
 
 SMOKE = """
@@ -28,7 +27,10 @@ scenarios:
           json: {message: hi}
           expect: {status: 200}
           capture: [{json: $.conversation_id, as: conv}]
-      - post: {url: /api/chat/messages, name: follow, json: {message: again, conversation_id: "${conv}"}}
+      - post:
+          url: /api/chat/messages
+          name: follow
+          json: {message: again, conversation_id: "${conv}"}
 thresholds:
   http_req_duration: ["p(95)<2000"]
   http_req_failed: ["rate<0.01"]
@@ -61,7 +63,10 @@ def test_run_passes_and_writes_results(tmp_path: Path, target_url: str) -> None:
     lines = (out / "timeseries.jsonl").read_text().splitlines()
     assert len(lines) >= 2
     total = sum(
-        s["value"] for line in lines for s in json.loads(line)["series"] if s["metric"] == "http_reqs"
+        s["value"]
+        for line in lines
+        for s in json.loads(line)["series"]
+        if s["metric"] == "http_reqs"
     )
     assert total == reqs
     assert (out / "plan.json").exists() and (out / "aggregate.json").exists()
@@ -70,8 +75,16 @@ def test_run_passes_and_writes_results(tmp_path: Path, target_url: str) -> None:
 
 def test_impossible_threshold_exits_1(tmp_path: Path, target_url: str) -> None:
     text = SMOKE.replace('["p(95)<2000"]', '["p(95)<0.001"]')
-    res = run_cli("run", str(write(tmp_path, text)), "--target", target_url, "--duration", "1s",
-                  "--out", str(tmp_path / "o"))
+    res = run_cli(
+        "run",
+        str(write(tmp_path, text)),
+        "--target",
+        target_url,
+        "--duration",
+        "1s",
+        "--out",
+        str(tmp_path / "o"),
+    )
     assert res.code == 1, res.stderr
     summary = json.loads((tmp_path / "o" / "summary.json").read_text())
     assert summary["verdict"] == "failed" and summary["exit_code"] == 1
@@ -79,8 +92,11 @@ def test_impossible_threshold_exits_1(tmp_path: Path, target_url: str) -> None:
 
 
 def test_malformed_scenario_exits_2_with_one_line(tmp_path: Path) -> None:
-    path = write(tmp_path, "config:\n  target: http://127.0.0.1:8080\nload: {vus: 1, duration: 2s}\n"
-                           "flow:\n  - get: /health\n    expcet: {status: 200}\n")
+    path = write(
+        tmp_path,
+        "config:\n  target: http://127.0.0.1:8080\nload: {vus: 1, duration: 2s}\n"
+        "flow:\n  - get: /health\n    expcet: {status: 200}\n",
+    )
     res = run_cli("run", str(path))
     assert res.code == 2
     lines = res.stderr.strip().splitlines()
@@ -91,8 +107,11 @@ def test_malformed_scenario_exits_2_with_one_line(tmp_path: Path) -> None:
 
 
 def test_several_problems_are_all_reported(tmp_path: Path) -> None:
-    path = write(tmp_path, "config:\n  target: ftp://nope\nload: {vus: -1, duration: 2s}\n"
-                           "flow:\n  - get: /health\n    expect: {status: 999}\n")
+    path = write(
+        tmp_path,
+        "config:\n  target: ftp://nope\nload: {vus: -1, duration: 2s}\n"
+        "flow:\n  - get: /health\n    expect: {status: 999}\n",
+    )
     res = run_cli("inspect", str(path))
     assert res.code == 2
     errors = [line for line in res.stderr.splitlines() if line.startswith("error: ")]
@@ -115,8 +134,14 @@ def test_target_down_exits_3_before_any_load(tmp_path: Path) -> None:
     with socket.socket() as s:  # a port that nothing listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    res = run_cli("run", str(write(tmp_path, SMOKE)), "--target", f"http://127.0.0.1:{port}",
-                  "--out", str(tmp_path / "o"))
+    res = run_cli(
+        "run",
+        str(write(tmp_path, SMOKE)),
+        "--target",
+        f"http://127.0.0.1:{port}",
+        "--out",
+        str(tmp_path / "o"),
+    )
     assert res.code == 3
     assert "not reachable" in res.stderr and "no load was sent" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
@@ -152,9 +177,22 @@ def test_sigterm_stops_gracefully_and_writes_everything(tmp_path: Path, target_u
     text = SMOKE.replace("load: {vus: 3, duration: 2s}", "load: {vus: 3, duration: 60s}")
     out = tmp_path / "o"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "agentload", "run", str(write(tmp_path, text)), "--target",
-         target_url, "--out", str(out), "--quiet"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "agentload",
+            "run",
+            str(write(tmp_path, text)),
+            "--target",
+            target_url,
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
     )
     timeseries = out / "timeseries.jsonl"
     deadline = time.monotonic() + 30
@@ -170,8 +208,12 @@ def test_sigterm_stops_gracefully_and_writes_everything(tmp_path: Path, target_u
     assert summary["run"]["stop_reason"] == "signal"
     assert summary["run"]["duration_s"] < 30
     lines = timeseries.read_text().splitlines()
-    total = sum(s["value"] for line in lines for s in json.loads(line)["series"]
-                if s["metric"] == "http_reqs")
+    total = sum(
+        s["value"]
+        for line in lines
+        for s in json.loads(line)["series"]
+        if s["metric"] == "http_reqs"
+    )
     assert total == summary["metrics"]["http_reqs"]["count"] > 0
     # The last interval ends where the run ended: nothing after the last full second is lost.
     assert json.loads(lines[-1])["end"] == pytest.approx(summary["run"]["duration_s"])

@@ -1,4 +1,4 @@
-"""Latency from the intended start: queueing behind a slow target shows up (no coordinated omission).
+"""Latency from the intended start: queueing behind a slow target shows (no coordinated omission).
 
 The target answers after 100 ms. Two VUs can serve at most 20 iterations/s; the
 plan asks for 30/s. Arrivals therefore queue, and the latency of each

@@ -16,8 +16,12 @@ def run(text: str, *, stop_after: float | None = None) -> RunResult:
     sf = load_scenario_text(text, filename="e.yaml", env={}, base_dir=Path("."))
     plan = compile_plan(sf.load, [(s.name, s.weight) for s in sf.scenarios])
     thresholds = [
-        parse_threshold(t.metric, t.expression, abort_on_fail=t.abort_on_fail,
-                        delay_abort_eval=t.delay_abort_eval)
+        parse_threshold(
+            t.metric,
+            t.expression,
+            abort_on_fail=t.abort_on_fail,
+            delay_abort_eval=t.delay_abort_eval,
+        )
         for t in sf.thresholds
     ]
     runner = Runner(sf, plan, thresholds=thresholds)
@@ -105,12 +109,15 @@ thresholds:
 
 
 def test_stop_is_graceful_and_keeps_what_was_measured(target_url: str) -> None:
-    result = run(f"""
+    result = run(
+        f"""
 config: {{target: "{target_url}"}}
 load: {{rate: 50, duration: 30s, max_vus: 10}}
 flow:
   - get: /health
-""", stop_after=1.5)
+""",
+        stop_after=1.5,
+    )
     assert result.stop_reason is StopReason.SIGNAL
     assert 1.4 <= result.duration < 5
     assert 40 <= result.aggregate.counter("http_reqs") <= 120
@@ -136,5 +143,7 @@ flow:
     # A failed capture ends the iteration (capture_failed) and an unset variable is a
     # script_error, so equal counts and no errors mean every capture fed the next request.
     assert agg.counter("http_reqs", {"name": "second"}) > 0
-    assert agg.counter("http_reqs", {"name": "second"}) == agg.counter("http_reqs", {"name": "first"})
+    assert agg.counter("http_reqs", {"name": "second"}) == agg.counter(
+        "http_reqs", {"name": "first"}
+    )
     assert agg.counter("errors") == 0

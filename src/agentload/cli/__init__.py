@@ -36,26 +36,55 @@ def cli() -> None:
 @cli.command(context_settings=_CONTEXT)
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--target", "-t", help="Base URL of the system under test (overrides config.target).")
-@click.option("--out", "-o", type=click.Path(path_type=Path),
-              help="Results directory (default: results/<timestamp>).")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path),
+    help="Results directory (default: results/<timestamp>).",
+)
 @click.option("--duration", "-d", help="Run for this long, e.g. 30s or 5m (constant loads).")
 @click.option("--vus", "-u", help="Constant number of virtual users (closed model).")
 @click.option("--rate", "-r", help="Constant arrival rate in iterations/s (open model).")
-@click.option("--env", "-e", "env_pairs", multiple=True, metavar="KEY=VALUE",
-              help="Set ${env.KEY} for the scenario; repeatable.")
+@click.option(
+    "--env",
+    "-e",
+    "env_pairs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Set ${env.KEY} for the scenario; repeatable.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No live progress line.")
-@click.option("--no-preflight", is_flag=True,
-              help="Do not check that the target accepts connections before starting.")
-def run(scenario: Path, target: str | None, out: Path | None, duration: str | None,
-        vus: str | None, rate: str | None, env_pairs: tuple[str, ...], quiet: bool,
-        no_preflight: bool) -> None:
+@click.option(
+    "--no-preflight",
+    is_flag=True,
+    help="Do not check that the target accepts connections before starting.",
+)
+def run(
+    scenario: Path,
+    target: str | None,
+    out: Path | None,
+    duration: str | None,
+    vus: str | None,
+    rate: str | None,
+    env_pairs: tuple[str, ...],
+    quiet: bool,
+    no_preflight: bool,
+) -> None:
     """Run SCENARIO (a YAML file) and write summary.json, timeseries.jsonl and more."""
     from agentload.cli._run import RunOptions, execute_run, parse_env_pairs
 
     def go() -> int:
-        opts = RunOptions(scenario=scenario, target=target, out=out, duration=duration, vus=vus,
-                          rate=rate, env=parse_env_pairs(env_pairs), quiet=quiet,
-                          preflight=not no_preflight)
+        opts = RunOptions(
+            scenario=scenario,
+            target=target,
+            out=out,
+            duration=duration,
+            vus=vus,
+            rate=rate,
+            env=parse_env_pairs(env_pairs),
+            quiet=quiet,
+            preflight=not no_preflight,
+        )
         return execute_run(opts)
 
     sys.exit(report_errors(go))
@@ -68,25 +97,50 @@ def run(scenario: Path, target: str | None, out: Path | None, duration: str | No
 @click.option("--vus", "-u", help="Override with a constant number of VUs.")
 @click.option("--rate", "-r", help="Override with a constant arrival rate.")
 @click.option("--env", "-e", "env_pairs", multiple=True, metavar="KEY=VALUE")
-@click.option("--segments", type=click.IntRange(1, 1024), default=1, show_default=True,
-              help="Also show how the plan splits across this many workers.")
+@click.option(
+    "--segments",
+    type=click.IntRange(1, 1024),
+    default=1,
+    show_default=True,
+    help="Also show how the plan splits across this many workers.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the compiled plan as JSON.")
-def inspect(scenario: Path, target: str | None, duration: str | None, vus: str | None,
-            rate: str | None, env_pairs: tuple[str, ...], segments: int, as_json: bool) -> None:
+def inspect(
+    scenario: Path,
+    target: str | None,
+    duration: str | None,
+    vus: str | None,
+    rate: str | None,
+    env_pairs: tuple[str, ...],
+    segments: int,
+    as_json: bool,
+) -> None:
     """Validate SCENARIO and print the compiled load plan, without sending anything."""
     from agentload.cli._inspect import inspect_plan
     from agentload.cli._run import RunOptions, parse_env_pairs
 
     def go() -> int:
-        opts = RunOptions(scenario=scenario, target=target, duration=duration, vus=vus,
-                          rate=rate, env=parse_env_pairs(env_pairs))
+        opts = RunOptions(
+            scenario=scenario,
+            target=target,
+            duration=duration,
+            vus=vus,
+            rate=rate,
+            env=parse_env_pairs(env_pairs),
+        )
         return inspect_plan(opts, segments=segments, as_json=as_json)
 
     sys.exit(report_errors(go))
 
 
-@cli.command(context_settings={**_CONTEXT, "ignore_unknown_options": True,
-                               "allow_extra_args": True, "help_option_names": []})
+@cli.command(
+    context_settings={
+        **_CONTEXT,
+        "ignore_unknown_options": True,
+        "allow_extra_args": True,
+        "help_option_names": [],
+    }
+)
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def target(args: tuple[str, ...]) -> None:
     """Start the bundled reference agent backend (see `agentload target --help`)."""
@@ -97,8 +151,12 @@ def target(args: tuple[str, ...]) -> None:
 
 @cli.command(context_settings=_CONTEXT)
 @click.argument("scenario", type=click.Path(path_type=Path), default="examples/demo.yaml")
-@click.option("--out", "-o", type=click.Path(path_type=Path),
-              help="Results directory (default: results/<timestamp>).")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path),
+    help="Results directory (default: results/<timestamp>).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No live progress line.")
 def demo(scenario: Path, out: Path | None, quiet: bool) -> None:
     """Start the reference target on a free port, run SCENARIO against it, stop it."""

@@ -45,6 +45,8 @@ def report_errors(fn: Callable[[], T]) -> T:
     except Exception as exc:  # an internal failure: say so plainly, keep details on request
         if os.environ.get("AGENTLOAD_DEBUG"):
             traceback.print_exc()
-        _say(f"internal error: {type(exc).__name__}: {exc} "
-             "(set AGENTLOAD_DEBUG=1 for the traceback, and please report it)")
+        _say(
+            f"internal error: {type(exc).__name__}: {exc} "
+            "(set AGENTLOAD_DEBUG=1 for the traceback, and please report it)"
+        )
         sys.exit(ExitCode.RUN_FAILED)

@@ -11,8 +11,9 @@ from agentload.reports.redact import redact
 __all__ = ["inspect_plan"]
 
 
-def inspect_plan(opts: RunOptions, *, segments: int, as_json: bool,
-                 console: Console | None = None) -> int:
+def inspect_plan(
+    opts: RunOptions, *, segments: int, as_json: bool, console: Console | None = None
+) -> int:
     """Print the plan (text or JSON) and, with ``segments`` > 1, each worker's share."""
     console = console or Console()
     sf, plan, thresholds = prepare(opts)

@@ -11,7 +11,6 @@ import contextlib
 import os
 import signal
 import socket
-import sys
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -19,8 +18,13 @@ from pathlib import Path
 
 from rich.console import Console
 
+try:
+    import uvloop
+except ImportError:  # pragma: no cover - Windows
+    uvloop = None  # type: ignore[assignment]
+
 from agentload import __version__
-from agentload.engine.runner import Runner, RunResult
+from agentload.engine.runner import Runner, RunResult, SnapshotSink
 from agentload.errors import ExitCode, TargetUnavailable, UsageError
 from agentload.profiles import Plan, compile_plan
 from agentload.protocols.http import parse_url
@@ -66,8 +70,12 @@ def prepare(opts: RunOptions) -> tuple[ScenarioFile, Plan, tuple[Threshold, ...]
         raise UsageError(f"{opts.scenario}: no such scenario file; check the path")
     overrides = {
         k: v
-        for k, v in (("target", opts.target), ("duration", opts.duration), ("vus", opts.vus),
-                     ("rate", opts.rate))
+        for k, v in (
+            ("target", opts.target),
+            ("duration", opts.duration),
+            ("vus", opts.vus),
+            ("rate", opts.rate),
+        )
         if v is not None
     }
     env = {**os.environ, **opts.env}
@@ -98,22 +106,20 @@ def _preflight(target: str, timeout: float = 5.0) -> None:
 
 
 def _new_loop() -> asyncio.AbstractEventLoop:
-    try:
-        import uvloop
-    except ImportError:  # pragma: no cover - uvloop is a dependency on Linux/macOS
-        return asyncio.new_event_loop()
-    return uvloop.new_event_loop()
+    # uvloop is a dependency wherever it exists (not on Windows).
+    return uvloop.new_event_loop() if uvloop is not None else asyncio.new_event_loop()
 
 
 async def _run_with_signals(runner: Runner, console: Console) -> RunResult:
     loop = asyncio.get_running_loop()
 
     def on_signal(signame: str) -> None:
-        first = runner._stop_requests == 0  # noqa: SLF001 - the runner's own counter
+        first = runner._stop_requests == 0
         runner.stop()
         if first:
-            console.print(f"\n[yellow]{signame}: stopping gracefully; "
-                          "send it again to stop at once[/]")
+            console.print(
+                f"\n[yellow]{signame}: stopping gracefully; send it again to stop at once[/]"
+            )
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal, sig.name)
@@ -134,12 +140,14 @@ def execute_run(opts: RunOptions, console: Console | None = None) -> int:
     results = ResultsDir(out)
     results.write_json("plan.json", plan.to_dict())
     progress = LiveProgress(console, plan.duration)
-    sinks = [results] if opts.quiet else [results, progress]
+    sinks: list[SnapshotSink] = [results] if opts.quiet else [results, progress]
     runner = Runner(sf, plan, thresholds=thresholds, sinks=sinks)
     try:
-        with contextlib.nullcontext() if opts.quiet else progress:
-            with asyncio.Runner(loop_factory=_new_loop) as arunner:
-                result = arunner.run(_run_with_signals(runner, console))
+        with (
+            contextlib.nullcontext() if opts.quiet else progress,
+            asyncio.Runner(loop_factory=_new_loop) as arunner,
+        ):
+            result = arunner.run(_run_with_signals(runner, console))
     finally:
         results.close()
     code = ExitCode.OK if result.passed else ExitCode.THRESHOLD_FAILED

@@ -113,8 +113,9 @@ class Executor:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _iteration(self, vu: VU, scenario: str, steps: tuple[CompiledStep, ...],
-                         intended_ns: int) -> None:
+    async def _iteration(
+        self, vu: VU, scenario: str, steps: tuple[CompiledStep, ...], intended_ns: int
+    ) -> None:
         t0 = intended_ns or time.monotonic_ns()
         try:
             for step in steps:
@@ -171,7 +172,7 @@ class ClosedExecutor(Executor):
                 count(1)
                 duration((now() - t0) // 1000)
         finally:
-            vu.transition(VUState.IDLE if vu.state is running else VUState.DONE)
+            vu.transition(VUState.IDLE)
 
     def _set_active(self, n: int) -> None:
         loop = asyncio.get_running_loop()
@@ -179,21 +180,22 @@ class ClosedExecutor(Executor):
             j = self._active
             if j == len(self._vus):
                 self._vus.append(
-                    VU(self.plan.vu_global_index(j), http=self._http_factory(),
-                       variables=self._variables)
+                    VU(
+                        self.plan.vu_global_index(j),
+                        http=self._http_factory(),
+                        variables=self._variables,
+                    )
                 )
             vu = self._vus[j]
             old = self._vu_tasks.get(j)
             if old is not None and not old.done():
                 # Ramped down and up again before it finished: let it keep going.
-                if vu.state is VUState.STOPPING:
-                    vu.state = VUState.RUNNING
+                vu.transition(VUState.RUNNING)
             else:
-                vu.state = VUState.IDLE
-                task = loop.create_task(self._vu_loop(vu))
-                self._vu_tasks[j] = task
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                new = loop.create_task(self._vu_loop(vu))
+                self._vu_tasks[j] = new
+                self._tasks.add(new)
+                new.add_done_callback(self._tasks.discard)
             self._active += 1
         while self._active > n:
             self._active -= 1
@@ -219,6 +221,7 @@ class ClosedExecutor(Executor):
             await self._wind_down(self.model.graceful_stop)
             self._vus_gauge(0)
             for vu in self._vus:
+                vu.transition(VUState.DONE)
                 await vu.http.aclose()
 
 
@@ -250,8 +253,11 @@ class OpenExecutor(Executor):
         self._max_vus = self.plan.max_vus()
 
     def _new_vu(self) -> None:
-        vu = VU(self.plan.vu_global_index(len(self._vus)), http=self._http_factory(),
-                variables=self._variables)
+        vu = VU(
+            self.plan.vu_global_index(len(self._vus)),
+            http=self._http_factory(),
+            variables=self._variables,
+        )
         self._vus.append(vu)
         self._spawn(self._worker(vu))
         self._vus_max_gauge(len(self._vus))

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import functools
+import ssl
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,7 +23,7 @@ from agentload.engine.executors import Executor, make_executor
 from agentload.engine.steps import compile_steps
 from agentload.metrics import Aggregate, Recorder, Snapshot
 from agentload.profiles import Plan
-from agentload.protocols.http import HttpClient
+from agentload.protocols.http import Deadlines, HttpClient
 from agentload.scenario.model import ScenarioFile
 from agentload.thresholds import Threshold, ThresholdResult, evaluate
 
@@ -76,7 +78,8 @@ class Runner:
         thresholds: parsed thresholds, evaluated live (aborts) and at the end.
         sinks: receivers of interval snapshots.
         interval: snapshot period in seconds.
-        http_factory: builds one HTTP client per VU (tests inject options).
+        http_factory: builds one HTTP client per VU; by default every VU's client
+            shares one deadline sweeper and one TLS context (created per run).
     """
 
     def __init__(
@@ -87,7 +90,7 @@ class Runner:
         thresholds: Sequence[Threshold] = (),
         sinks: Sequence[SnapshotSink] = (),
         interval: float = 1.0,
-        http_factory: Callable[[], HttpClient] = HttpClient,
+        http_factory: Callable[[], HttpClient] | None = None,
     ) -> None:
         self.scenario_file = scenario_file
         self.plan = plan
@@ -124,6 +127,9 @@ class Runner:
             )
             for s in self.scenario_file.scenarios
         }
+        http_factory = self.http_factory or functools.partial(
+            HttpClient, deadlines=Deadlines(), ssl_context=ssl.create_default_context()
+        )
         started_at = time.time()
         self._start_ns = time.monotonic_ns()
         executor = make_executor(
@@ -131,7 +137,7 @@ class Runner:
             scenarios=scenarios,
             recorder=self.recorder,
             variables=self.scenario_file.config.variables,
-            http_factory=self.http_factory,
+            http_factory=http_factory,
             start_ns=self._start_ns,
         )
         self._executor = executor
@@ -175,9 +181,7 @@ class Runner:
 
     def _check_aborts(self) -> None:
         elapsed = self._last_snapshot_s
-        armed = [
-            t for t in self.thresholds if t.abort_on_fail and elapsed >= t.delay_abort_eval
-        ]
+        armed = [t for t in self.thresholds if t.abort_on_fail and elapsed >= t.delay_abort_eval]
         if not armed or self._stop_reason is not StopReason.COMPLETED:
             return
         if any(not r.passed for r in evaluate(armed, self.aggregate, elapsed=elapsed)):

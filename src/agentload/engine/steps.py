@@ -182,15 +182,21 @@ def _encode(
     elif isinstance(b, MultipartBody):
         fields = [(f.name, f.value.render(variables)) for f in b.fields if f.value is not None]
         files = [
-            (f.name, f.filename or f.name, f.file_content, f.content_type or "application/octet-stream")
+            (
+                f.name,
+                f.filename or f.name,
+                f.file_content,
+                f.content_type or "application/octet-stream",
+            )
             for f in b.fields
             if f.file_content is not None
         ]
         body, body_type = encode_multipart(fields, files)
     if body_type is not None and not any(k.lower() == "content-type" for k, _ in headers):
         headers.append(("Content-Type", body_type))
-    host = origin.host if origin.port in (80, 443) else f"{origin.host}:{origin.port}"
-    return origin, encode_request(shape.method, target, host=host, headers=headers, body=body)
+    return origin, encode_request(
+        shape.method, target, host=origin.authority, headers=headers, body=body
+    )
 
 
 class _StatusSeries:
@@ -231,7 +237,9 @@ class _BodyCache:
         return self._parsed
 
 
-def _check_fn(check: StatusCheck | JsonCheck | BodyContainsCheck | HeaderCheck) -> tuple[str, _Checker]:
+def _check_fn(
+    check: StatusCheck | JsonCheck | BodyContainsCheck | HeaderCheck,
+) -> tuple[str, _Checker]:
     if isinstance(check, StatusCheck):
         expected = frozenset(check.expected)
         label = "status is " + "|".join(str(s) for s in check.expected)
@@ -332,7 +340,7 @@ class _Request:
             frozenset(s for c in status_checks for s in c.expected) if status_checks else None
         )
         self._checks = tuple(
-            (fn, recorder.rate("checks", self._base_tags + (("check", label),)).add)
+            (fn, recorder.rate("checks", (*self._base_tags, ("check", label))).add)
             for label, fn in (_check_fn(c) for c in step.checks)
         )
         self._captures = tuple((c.var, _capture_fn(c)) for c in step.captures)
@@ -390,8 +398,13 @@ class _Request:
         ok = status in _OK_STATUS if expected is None else status in expected
         series.failed(not ok)
         if not ok:
-            self._error(ErrorKind.HTTP_5XX if status >= 500 else ErrorKind.HTTP_4XX
-                        if status >= 400 else ErrorKind.CHECK_FAILED)
+            self._error(
+                ErrorKind.HTTP_5XX
+                if status >= 500
+                else ErrorKind.HTTP_4XX
+                if status >= 400
+                else ErrorKind.CHECK_FAILED
+            )
         if self._checks or self._captures:
             cache = _BodyCache(resp)
             for check, add in self._checks:

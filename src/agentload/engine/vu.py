@@ -7,9 +7,10 @@ generator seeded from its global index, so runs are reproducible.
 
 State transitions live here and nowhere else (h11's rule for state machines)::
 
-    IDLE ──start──▶ RUNNING ──stop requested──▶ STOPPING ──iteration ends──▶ DONE
-      │                                            │
-      └────────────stop requested─────────────────┴──grace expired──▶ DONE (cancelled)
+    IDLE ──start──▶ RUNNING ──ramp-down──▶ STOPPING ──iteration ends──▶ IDLE (reusable)
+                       ▲                        │
+                       └────ramped up again─────┘
+    any state ──the run ends──▶ DONE
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class VUState(enum.Enum):
 _TRANSITIONS: Mapping[VUState, frozenset[VUState]] = {
     VUState.IDLE: frozenset({VUState.RUNNING, VUState.DONE}),
     VUState.RUNNING: frozenset({VUState.STOPPING, VUState.IDLE, VUState.DONE}),
-    VUState.STOPPING: frozenset({VUState.DONE}),
+    VUState.STOPPING: frozenset({VUState.RUNNING, VUState.IDLE, VUState.DONE}),
     VUState.DONE: frozenset(),
 }
 

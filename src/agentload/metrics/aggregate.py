@@ -15,7 +15,7 @@ total across workers; trends, counters and rates are exact either way.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from agentload.metrics.definitions import MetricKind, metric_def
@@ -108,6 +108,10 @@ class Aggregate:
     def keys(self) -> list[SeriesKey]:
         """Every series seen, sorted by metric then tags."""
         return sorted([*self._data, *self._hists], key=lambda k: (k.metric, k.tags))
+
+    def __iter__(self) -> Iterator[SeriesKey]:
+        """Iterate over :meth:`keys`."""
+        return iter(self.keys())
 
     def data(self, key: SeriesKey) -> SeriesData | None:
         """Run totals of one series (a trend comes as a frozen copy), or ``None``."""

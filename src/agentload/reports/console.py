@@ -28,6 +28,7 @@ def make_console(*, stderr: bool = False) -> Console:
         return probe
     return Console(stderr=stderr, width=_LOG_WIDTH)
 
+
 _TREND_COLUMNS = ("avg", "med", "p90", "p95", "p99", "max")
 
 
@@ -72,7 +73,9 @@ def _metric_line(name: str, m: Mapping[str, Any]) -> str:
 def render_summary(summary: Mapping[str, Any], console: Console) -> None:
     """Print the summary: run line, per-request table, errors, checks, thresholds, verdict."""
     run = summary["run"]
-    stopped = " [yellow](stopped early: " + run["stop_reason"] + ")[/]" if run["stopped_early"] else ""
+    stopped = (
+        " [yellow](stopped early: " + run["stop_reason"] + ")[/]" if run["stopped_early"] else ""
+    )
     console.print(
         f"[bold]agentload[/] {run['agentload_version']} · {redact(run['scenario_file'])} → "
         f"{redact(run['target'])} · {run['duration_s']:.1f}s{stopped}"
@@ -96,8 +99,14 @@ def render_summary(summary: Mapping[str, Any], console: Console) -> None:
         label = redact(row["name"])
         if row["scenario"] not in ("", "default"):
             label = f"{row['scenario']} › {label}"
-        table.add_row(label, _num(row["count"]), f"{row['rps']:,.1f}",
-                      *(_ms(d.get(c)) for c in _TREND_COLUMNS), fail_text, codes)
+        table.add_row(
+            label,
+            _num(row["count"]),
+            f"{row['rps']:,.1f}",
+            *(_ms(d.get(c)) for c in _TREND_COLUMNS),
+            fail_text,
+            codes,
+        )
     console.print(table)
 
     width = max((len(n) for n in summary["metrics"]), default=10) + 2
@@ -115,15 +124,19 @@ def render_summary(summary: Mapping[str, Any], console: Console) -> None:
         total = ok + sum(c["fails"] for c in summary["checks"])
         console.print(f"[bold]Checks[/] {ok:,}/{total:,} passed")
         for c in failing_checks:
-            console.print(f"  [red]✗[/] {redact(c['name'])}: {c['check']} "
-                          f"— {c['fails']:,} failed of {c['passes'] + c['fails']:,}")
+            console.print(
+                f"  [red]✗[/] {redact(c['name'])}: {c['check']} "
+                f"— {c['fails']:,} failed of {c['passes'] + c['fails']:,}"
+            )
 
     if summary["thresholds"]:
         console.print("[bold]Thresholds[/]")
         for t in summary["thresholds"]:
             mark = "[green]✓[/]" if t["passed"] else "[red]✗[/]"
-            console.print(f"  {mark} {t['metric']}: {t['expression']}  [dim]{t['message']}[/]",
-                          highlight=False)
+            console.print(
+                f"  {mark} {t['metric']}: {t['expression']}  [dim]{t['message']}[/]",
+                highlight=False,
+            )
     verdict = summary["verdict"]
     style = "bold green" if verdict == "passed" else "bold red"
     console.print(Text(f"verdict: {verdict} (exit code {summary['exit_code']})", style=style))

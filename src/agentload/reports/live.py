@@ -38,8 +38,9 @@ class LiveProgress:
 
     def __enter__(self) -> LiveProgress:
         if self.console.is_terminal:
-            self._live = Live(Text("starting…"), console=self.console, auto_refresh=False,
-                              transient=True)
+            self._live = Live(
+                Text("starting…"), console=self.console, auto_refresh=False, transient=True
+            )
             self._live.start()
         return self
 

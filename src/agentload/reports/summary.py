@@ -15,15 +15,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentload.metrics import Aggregate, Histogram, MetricKind, SeriesKey, metric_def
+from agentload.metrics import Aggregate, Histogram, MetricKind, metric_def
 from agentload.reports.redact import redact
 from agentload.thresholds import ThresholdResult
 
 __all__ = ["SCHEMA", "RunInfo", "build_summary", "trend_stats"]
 
 SCHEMA = "agentload.summary/1"
-PERCENTILES: tuple[tuple[str, float], ...] = (("p50", 50.0), ("p90", 90.0), ("p95", 95.0),
-                                               ("p99", 99.0))
+PERCENTILES: tuple[tuple[str, float], ...] = (
+    ("p50", 50.0),
+    ("p90", 90.0),
+    ("p95", 95.0),
+    ("p99", 99.0),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,25 +103,27 @@ def _metric_summary(agg: Aggregate, metric: str, duration: float) -> dict[str, A
 
 def _request_rows(agg: Aggregate, duration: float) -> list[dict[str, Any]]:
     """One row per (scenario, request name, method), statuses merged."""
-    groups: dict[tuple[str, str, str], list[SeriesKey]] = {}
-    for key in agg.keys():
-        if key.metric != "http_reqs":
+    statuses: dict[tuple[str, str, str], dict[str, float]] = {}
+    errors: dict[tuple[str, str, str], dict[str, float]] = {}
+    for key in agg:
+        if key.metric not in ("http_reqs", "errors"):
             continue
         tags = dict(key.tags)
         ident = (tags.get("scenario", ""), tags.get("name", ""), tags.get("method", ""))
-        groups.setdefault(ident, []).append(key)
+        if key.metric == "http_reqs":
+            codes = statuses.setdefault(ident, {})
+            codes[tags.get("status", "?")] = agg.counter("http_reqs", tags)
+        elif "name" in tags:  # errors of a request (not of the run as a whole)
+            kinds = errors.setdefault(ident, {})
+            kind = tags.get("kind", "other")
+            kinds[kind] = kinds.get(kind, 0) + agg.counter("errors", tags)
     rows: list[dict[str, Any]] = []
-    for (scenario, name, method), keys in sorted(groups.items()):
+    for ident, codes in sorted(statuses.items()):
+        scenario, name, method = ident
         where = {"scenario": scenario, "name": name, "method": method}
-        count = agg.counter("http_reqs", where)
-        statuses = {dict(k.tags).get("status", "?"): agg.counter("http_reqs", dict(k.tags))
-                    for k in keys}
+        count = sum(codes.values())
+        # http_req_failed counts True for a failed request.
         failed = agg.rate("http_req_failed", where)
-        errors: dict[str, float] = {}
-        for key in agg.keys():
-            if key.metric == "errors" and all(dict(key.tags).get(k) == v for k, v in where.items()):
-                kind = dict(key.tags).get("kind", "other")
-                errors[kind] = errors.get(kind, 0) + agg.counter("errors", dict(key.tags))
         hist = agg.trend("http_req_duration", where)
         rows.append(
             {
@@ -126,11 +132,10 @@ def _request_rows(agg: Aggregate, duration: float) -> list[dict[str, Any]]:
                 "method": method,
                 "count": count,
                 "rps": count / duration if duration > 0 else 0.0,
-                # http_req_failed counts True for a failed request.
                 "failed": failed[0] if failed else 0,
                 "duration_ms": trend_stats(hist, 1000.0) if hist is not None else {"count": 0},
-                "status_codes": dict(sorted(statuses.items())),
-                "errors": dict(sorted(errors.items())),
+                "status_codes": dict(sorted(codes.items())),
+                "errors": dict(sorted(errors.get(ident, {}).items())),
             }
         )
     return rows
@@ -144,8 +149,15 @@ def _checks(agg: Aggregate) -> list[dict[str, Any]]:
         tags = dict(key.tags)
         pt = agg.rate("checks", tags)
         passes, total = pt if pt is not None else (0, 0)
-        out.append({"scenario": tags.get("scenario", ""), "name": tags.get("name", ""),
-                    "check": tags.get("check", ""), "passes": passes, "fails": total - passes})
+        out.append(
+            {
+                "scenario": tags.get("scenario", ""),
+                "name": tags.get("name", ""),
+                "check": tags.get("check", ""),
+                "passes": passes,
+                "fails": total - passes,
+            }
+        )
     return out
 
 

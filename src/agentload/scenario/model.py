@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TypeAlias
 
 from agentload.profiles.model import LoadModel
+from agentload.protocols.http.timeouts import Timeouts
 
 __all__ = [
     "BodyContainsCheck",
@@ -137,15 +138,6 @@ class ThinkTime:
     kind: ThinkKind
     a: float
     b: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class Timeouts:
-    """Per-request time limits in seconds; ``None`` means no limit."""
-
-    connect: float | None = 10.0
-    read: float | None = 60.0
-    total: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,9 @@ def test_secret_is_masked(text: str, secret: str) -> None:
     assert MASK in out
 
 
-@pytest.mark.parametrize("text", ["/api/analytics/kpi?page=2&monkey=1", "POST send message",
-                                  "http://127.0.0.1:8080/health"])
+@pytest.mark.parametrize(
+    "text",
+    ["/api/analytics/kpi?page=2&monkey=1", "POST send message", "http://127.0.0.1:8080/health"],
+)
 def test_harmless_text_is_kept(text: str) -> None:
     assert redact(text) == text

@@ -24,6 +24,7 @@ from agentload.protocols.http._parse import ResponseParser
 from agentload.protocols.http._response import Response
 from agentload.protocols.http._url import Origin, parse_url
 from agentload.protocols.http.client import HttpClient
+from agentload.protocols.http.timeouts import Timeouts
 
 __all__ = [
     "Deadlines",
@@ -35,6 +36,7 @@ __all__ = [
     "QueryValue",
     "Response",
     "ResponseParser",
+    "Timeouts",
     "build_target",
     "default_user_agent",
     "encode_form",

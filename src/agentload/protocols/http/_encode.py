@@ -7,13 +7,14 @@ and hand the same ``bytes`` to :meth:`HttpClient.send` for every iteration.
 from __future__ import annotations
 
 import functools
-import importlib.metadata
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, quote_plus
 
 import orjson
+
+from agentload import __version__
 
 __all__ = [
     "FilePart",
@@ -49,11 +50,7 @@ _PATH_SAFE = "/?:@!$&'()*+,;=-._~%"
 @functools.cache
 def default_user_agent() -> str:
     """``agentload/<version>``, sent when the request sets no ``User-Agent``."""
-    try:
-        version = importlib.metadata.version("agentload")
-    except importlib.metadata.PackageNotFoundError:
-        version = "dev"
-    return f"agentload/{version}"
+    return f"agentload/{__version__}"
 
 
 def _check_field(name: str, value: str) -> None:

@@ -32,7 +32,7 @@ from agentload.protocols.http._encode import (
 from agentload.protocols.http._errors import HttpError, error_from_os
 from agentload.protocols.http._response import Response
 from agentload.protocols.http._url import Origin, parse_url
-from agentload.scenario.model import Timeouts
+from agentload.protocols.http.timeouts import Timeouts
 
 __all__ = ["HttpClient"]
 
