@@ -35,7 +35,7 @@ config: {{target: "{url}"}}
 load: {{vus: {vus}, duration: {duration}s}}
 flow:
   - get: {{url: /, name: root, expect: {{status: 200}}}}
-"""
+{think}"""
 
 
 def main() -> None:
@@ -43,10 +43,13 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=5.0)
     ap.add_argument("--vus", type=int, default=50)
     ap.add_argument("--profile", action="store_true", help="run under cProfile (slower)")
+    ap.add_argument("--think", type=float, default=0.0,
+                    help="think time per iteration in s (to measure per-second fixed costs)")
     args = ap.parse_args()
     with Nginx(cpu=0) as nginx:
         os.sched_setaffinity(0, {1})
-        text = SCENARIO.format(url=nginx.url, vus=args.vus, duration=args.duration)
+        think = f"  - think: {args.think}s\n" if args.think else ""
+        text = SCENARIO.format(url=nginx.url, vus=args.vus, duration=args.duration, think=think)
         sf = load_scenario_text(text, filename="profile.yaml", env={}, base_dir=Path("."))
         plan = compile_plan(sf.load, [(s.name, s.weight) for s in sf.scenarios])
         runner = Runner(sf, plan)

@@ -36,6 +36,8 @@ class StopReason(enum.StrEnum):
     COMPLETED = "completed"
     SIGNAL = "signal"
     THRESHOLD_ABORT = "threshold_abort"
+    WORKER_FAILED = "worker_failed"
+    """A worker process failed in a multi-process run (``agentload.distributed``)."""
 
 
 class SnapshotSink(Protocol):

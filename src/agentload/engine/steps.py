@@ -200,11 +200,35 @@ def _encode(
 
 
 class _StatusSeries:
-    """Bound appenders for one (request, status) pair, resolved once."""
+    """Everything a response with one status code records, resolved once.
 
-    __slots__ = ("duration", "failed", "received", "reqs", "sent", "service", "waiting")
+    Whether the status counts as failed, which error kind it is, and the
+    outcome of every status check depend on the status alone, so they are
+    decided here rather than per response.
+    """
 
-    def __init__(self, recorder: Recorder, tags: tuple[tuple[str, str], ...]) -> None:
+    __slots__ = (
+        "duration",
+        "error",
+        "failed",
+        "ok",
+        "received",
+        "reqs",
+        "sent",
+        "service",
+        "status_checks",
+        "waiting",
+    )
+
+    def __init__(
+        self,
+        recorder: Recorder,
+        tags: tuple[tuple[str, str], ...],
+        *,
+        ok: bool,
+        error: ErrorKind | None,
+        status_checks: tuple[tuple[Callable[[bool], None], bool], ...],
+    ) -> None:
         self.duration = recorder.trend("http_req_duration", tags).add
         self.service = recorder.trend("http_req_service_time", tags).add
         self.waiting = recorder.trend("http_req_waiting", tags).add
@@ -212,6 +236,9 @@ class _StatusSeries:
         self.failed = recorder.rate("http_req_failed", tags).add
         self.sent = recorder.counter("data_sent", tags).add
         self.received = recorder.counter("data_received", tags).add
+        self.ok = ok
+        self.error = error
+        self.status_checks = status_checks
 
 
 _Checker = Callable[[Response, "_BodyCache"], bool]
@@ -294,9 +321,9 @@ class _Request:
     __slots__ = (
         "_base",
         "_base_tags",
+        "_body_checks",
         "_by_status",
         "_captures",
-        "_checks",
         "_connecting",
         "_errors",
         "_explicit_status",
@@ -305,6 +332,7 @@ class _Request:
         "_raw",
         "_recorder",
         "_shape",
+        "_status_checks",
         "_think",
         "_timeouts",
         "_tls",
@@ -339,9 +367,15 @@ class _Request:
         self._explicit_status: frozenset[int] | None = (
             frozenset(s for c in status_checks for s in c.expected) if status_checks else None
         )
-        self._checks = tuple(
-            (fn, recorder.rate("checks", (*self._base_tags, ("check", label))).add)
-            for label, fn in (_check_fn(c) for c in step.checks)
+        # Status checks need no body, so they skip the per-response body cache.
+        self._status_checks = tuple(
+            (frozenset(c.expected), self._check_series(_check_fn(c)[0]))
+            for c in step.checks
+            if isinstance(c, StatusCheck)
+        )
+        self._body_checks = tuple(
+            (fn, self._check_series(label))
+            for label, fn in (_check_fn(c) for c in step.checks if not isinstance(c, StatusCheck))
         )
         self._captures = tuple((c.var, _capture_fn(c)) for c in step.captures)
         self._connecting = recorder.trend("http_req_connecting", self._base_tags).add
@@ -351,8 +385,28 @@ class _Request:
         if _shape_is_static(self._shape):
             self._origin, self._raw = _encode(self._shape, self._base, {})
 
+    def _check_series(self, label: str) -> Callable[[bool], None]:
+        return self._recorder.rate("checks", (*self._base_tags, ("check", label))).add
+
     def _series(self, status: int) -> _StatusSeries:
-        series = _StatusSeries(self._recorder, (*self._base_tags, ("status", str(status))))
+        expected = self._explicit_status
+        ok = status in _OK_STATUS if expected is None else status in expected
+        error = None
+        if not ok and status:
+            error = (
+                ErrorKind.HTTP_5XX
+                if status >= 500
+                else ErrorKind.HTTP_4XX
+                if status >= 400
+                else ErrorKind.CHECK_FAILED
+            )
+        series = _StatusSeries(
+            self._recorder,
+            (*self._base_tags, ("status", str(status))),
+            ok=ok,
+            error=error,
+            status_checks=tuple((add, status in codes) for codes, add in self._status_checks),
+        )
         self._by_status[status] = series
         return series
 
@@ -394,20 +448,15 @@ class _Request:
             self._connecting(resp.connect_ns // 1000)
             if resp.tls_ns:
                 self._tls(resp.tls_ns // 1000)
-        expected = self._explicit_status
-        ok = status in _OK_STATUS if expected is None else status in expected
+        ok = series.ok
         series.failed(not ok)
-        if not ok:
-            self._error(
-                ErrorKind.HTTP_5XX
-                if status >= 500
-                else ErrorKind.HTTP_4XX
-                if status >= 400
-                else ErrorKind.CHECK_FAILED
-            )
-        if self._checks or self._captures:
+        if series.error is not None:
+            self._error(series.error)
+        for add, passed in series.status_checks:
+            add(passed)
+        if self._body_checks or self._captures:
             cache = _BodyCache(resp)
-            for check, add in self._checks:
+            for check, add in self._body_checks:
                 passed = check(resp, cache)
                 add(passed)
                 if not passed and ok:
@@ -428,7 +477,9 @@ class _Request:
         series = self._by_status.get(0) or self._series(0)
         series.reqs(1)
         series.failed(True)
-        for _check, add in self._checks:
+        for add, _passed in series.status_checks:
+            add(False)
+        for _check, add in self._body_checks:
             add(False)
 
 
