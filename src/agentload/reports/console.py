@@ -9,6 +9,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -29,7 +30,7 @@ def make_console(*, stderr: bool = False) -> Console:
     return Console(stderr=stderr, width=_LOG_WIDTH)
 
 
-_TREND_COLUMNS = ("avg", "med", "p90", "p95", "p99", "max")
+_TREND_COLUMNS = ("min", "med", "avg", "p90", "p95", "p99", "max")
 
 
 def _ms(value: object) -> str:
@@ -82,7 +83,9 @@ def render_summary(summary: Mapping[str, Any], console: Console) -> None:
     )
     console.print(f"[dim]{run['plan_description']}[/]")
 
-    table = Table(title="Requests", title_justify="left", show_lines=False, pad_edge=False)
+    # No vertical rules: the eleven columns then fit a 120-column terminal.
+    table = Table(title="Requests", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  padding=(0, 1), collapse_padding=True)
     table.add_column("request", overflow="fold", min_width=16)
     table.add_column("count", justify="right")
     table.add_column("rps", justify="right")
