@@ -34,6 +34,8 @@ def describe_plan(plan: Plan) -> str:
     else:
         stages = _stages(model.stages, model.start_rate, closed=False, hold="{v} for {d}")
         spacing = f"Poisson, seed {model.seed}" if model.poisson else "evenly spaced"
+        if model.breakpoint:
+            spacing += "; breakpoint test"
         head = f"open model: {stages} ({spacing})"
         totals = (
             f"max {_vus(model.max_vus)} ({model.pre_allocated_vus} pre-allocated), "

@@ -105,6 +105,8 @@ def _open_problems(model: OpenModel) -> list[str]:
         problems.append(f"max_queue {model.max_queue!r} must be a whole number, 0 or more")
     if not isinstance(model.poisson, bool):
         problems.append(f"poisson {model.poisson!r} must be true or false")
+    if not isinstance(model.breakpoint, bool):
+        problems.append(f"breakpoint {model.breakpoint!r} must be true or false")
     if isinstance(model.seed, bool) or not isinstance(model.seed, int):
         problems.append(f"seed {model.seed!r} must be a whole number")
     problems += _seconds_problem("graceful_stop", model.graceful_stop)

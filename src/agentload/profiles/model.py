@@ -70,6 +70,11 @@ class OpenModel:
             Queued iterations keep their intended start, so their latency
             includes the wait.
         graceful_stop: seconds iterations still running at the end may take.
+        breakpoint: a breakpoint test (the ``breakpoint`` preset): the rate
+            keeps rising and the run is meant to stop at the first failed
+            threshold, reporting the rate reached then as the capacity. The
+            plan only carries the flag (:attr:`Plan.breakpoint`); acting on it
+            is the engine's job.
     """
 
     stages: tuple[Stage, ...]
@@ -80,6 +85,7 @@ class OpenModel:
     seed: int = 0
     max_queue: int = 10_000
     graceful_stop: float = 30.0
+    breakpoint: bool = False
 
 
 LoadModel = ClosedModel | OpenModel

@@ -94,6 +94,15 @@ class Plan:
         """Seconds from the start to the end of the last stage (graceful stop not included)."""
         return stage_ends(self.model.stages)[-1]
 
+    @property
+    def breakpoint(self) -> bool:
+        """True for a breakpoint test (an open model flagged ``breakpoint``).
+
+        The engine should then stop at the first failed threshold and report
+        the arrival rate reached at that moment as the capacity.
+        """
+        return isinstance(self.model, OpenModel) and self.model.breakpoint
+
     def split(self, n: int) -> tuple[Plan, ...]:
         """The ``n`` segments of this unsplit plan, in index order."""
         if not self.segment.whole:

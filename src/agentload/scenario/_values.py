@@ -149,16 +149,24 @@ def json_value(ctx: Ctx, scope: Scope, node: YNode, path: str) -> tuple[bool, Js
     return False, None  # unreachable: scalars are only these types
 
 
+# Characters that cannot appear in a host name (RFC 3986 §3.2.2) and that urlsplit lets through.
+_NOT_IN_HOSTS = frozenset('"<>\\^`{|}')
+
+
 def check_target(text: str) -> str | None:
     """Why ``text`` is not a usable target URL, or ``None`` when it is."""
     problem = "must be an http:// or https:// URL, e.g. http://127.0.0.1:8080"
     try:
         parts = urlsplit(text)
         _ = parts.port  # raises ValueError for a port that is not a number in range
-    except ValueError:
+    except ValueError as exc:
+        if "port" in str(exc).lower():
+            return f"has a bad port ({exc}); use a port from 1 to 65535, e.g. http://127.0.0.1:8080"
         return problem
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return problem
+    if any(c.isspace() or not c.isprintable() or c in _NOT_IN_HOSTS for c in parts.hostname):
+        return f"has an invalid host {parts.hostname!r}; write e.g. http://127.0.0.1:8080"
     if parts.query or parts.fragment:
         return "cannot have a query or fragment; put those in each request's url"
     return None

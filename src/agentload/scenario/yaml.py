@@ -17,15 +17,15 @@ from agentload.errors import Issue, ScenarioError
 from agentload.scenario._config import ConfigParts, read_config
 from agentload.scenario._context import Ctx, did_you_mean
 from agentload.scenario._flow import FlowResult, read_flows
-from agentload.scenario._load import apply_overrides, read_load
+from agentload.scenario._load import read_load
 from agentload.scenario._nodes import YMap, compose_text
 from agentload.scenario._thresholds import read_thresholds
 from agentload.scenario.model import RunConfig, ScenarioFile
 
 __all__ = ["OVERRIDE_KEYS", "load_scenario", "load_scenario_text"]
 
-OVERRIDE_KEYS = ("target", "vus", "rate", "duration")
-"""What the command line may override (``--target``, ``--vus``, ``--rate``, ``--duration``)."""
+OVERRIDE_KEYS = ("target", "vus", "rate", "duration", "preset", "scale")
+"""What the command line may override (``--target``, ``--vus``, …, ``--preset``, ``--scale``)."""
 
 _TOP_KEYS = ("config", "load", "scenarios", "flow", "thresholds")
 _NO_OVERRIDES: Mapping[str, str] = MappingProxyType({})
@@ -45,7 +45,7 @@ def load_scenario(
             merged with its ``-e NAME=value`` flags; the loader never reads
             ``os.environ`` itself).
         overrides: command-line values as text: ``target``, ``vus``, ``rate``,
-            ``duration``.
+            ``duration``, ``preset``, ``scale``.
 
     Raises:
         ScenarioError: with every problem found; nothing else is raised.
@@ -105,7 +105,7 @@ def load_scenario_text(
             ctx.error(0, f"override {key!r}", "unknown; use " + ", ".join(OVERRIDE_KEYS))
 
     config = read_config(ctx, tree.get("config"), overrides.get("target"))
-    load = apply_overrides(ctx, read_load(ctx, tree.get("load")), overrides)
+    load = read_load(ctx, tree.get("load"), overrides)
     report_missing = not misspelled & {"scenarios", "flow"}
     flows = read_flows(ctx, tree, config.timeouts, report_missing=report_missing)
     thresholds_node = tree.get("thresholds")
