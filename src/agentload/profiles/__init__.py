@@ -11,6 +11,7 @@ from points or a function of time (:func:`shape_from_points`,
 :func:`render_chart` draws a plan for the terminal.
 """
 
+from agentload.profiles._validate import MAX_RATE, MAX_VUS
 from agentload.profiles.chart import render_chart
 from agentload.profiles.model import ClosedModel, LoadModel, OpenModel, Stage
 from agentload.profiles.plan import Plan, VUChange, compile_plan, validate_model
@@ -33,6 +34,8 @@ from agentload.profiles.shapes import (
 )
 
 __all__ = [
+    "MAX_RATE",
+    "MAX_VUS",
     "PRESETS",
     "ClosedModel",
     "LoadModel",

@@ -15,6 +15,17 @@ from agentload.profiles.model import ClosedModel, LoadModel, OpenModel, Stage
 __all__ = ["validate_model"]
 
 
+MAX_VUS = 100_000
+"""VUs one run may ask for (closed targets, ``start_vus``, ``max_vus``).
+
+Far above what one machine sustains (~10,000 idle VUs per GB); the limit exists
+so that a typo (``vus: 1e9``) is an error rather than minutes of allocation.
+"""
+
+MAX_RATE = 1_000_000.0
+"""Iterations per second one run may ask for (start rate and stage targets)."""
+
+
 def validate_model(model: LoadModel) -> list[str]:
     """Return the problems of ``model`` as messages; an empty list means it is valid.
 
@@ -68,15 +79,28 @@ def _stage_problems(stages: tuple[Stage, ...], unit: str, *, whole: bool) -> lis
                 f"stage {n}: target {target:g} {unit} is not a whole number; "
                 "a closed model runs whole VUs"
             )
+    limit = MAX_VUS if whole else MAX_RATE
+    for n, stage in enumerate(stages, start=1):
+        if _is_number(stage.target) and math.isfinite(stage.target) and stage.target > limit:
+            problems.append(_too_many(f"stage {n}: target", stage.target, unit, limit))
     if not problems and all(stage.duration == 0 for stage in stages):
         problems.append("the stages last 0s in total: give at least one stage a positive duration")
     return problems
+
+
+def _too_many(what: str, value: float, unit: str, limit: float) -> str:
+    return (
+        f"{what} {value:,.0f} {unit} is above the limit of {limit:,.0f} {unit} per run; "
+        "lower it (for more load, run several generators)"
+    )
 
 
 def _closed_problems(model: ClosedModel) -> list[str]:
     problems = _stage_problems(model.stages, "VUs", whole=True)
     if not _is_count(model.start_vus):
         problems.append(f"start_vus {model.start_vus!r} must be a whole number, 0 or more")
+    elif model.start_vus > MAX_VUS:
+        problems.append(_too_many("start_vus", model.start_vus, "VUs", MAX_VUS))
     problems += _seconds_problem("graceful_ramp_down", model.graceful_ramp_down)
     problems += _seconds_problem("graceful_stop", model.graceful_stop)
     if not problems and model.start_vus == 0 and all(s.target == 0 for s in model.stages):
@@ -96,6 +120,10 @@ def _open_problems(model: OpenModel) -> list[str]:
         problems.append(f"pre_allocated_vus {pre!r} must be a whole number, 0 or more")
     if not _is_count(cap):
         problems.append(f"max_vus {cap!r} must be a whole number, 0 or more")
+    if _is_count(cap) and cap > MAX_VUS:
+        problems.append(_too_many("max_vus", cap, "VUs", MAX_VUS))
+    if _is_number(start) and math.isfinite(start) and start > MAX_RATE:
+        problems.append(_too_many("start_rate", start, "it/s", MAX_RATE))
     if _is_count(pre) and _is_count(cap) and cap < pre:
         problems.append(
             f"max_vus ({cap}) is less than pre_allocated_vus ({pre}): "

@@ -37,7 +37,9 @@ class ResultsDir:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
-        self._timeseries: IO[bytes] | None = open(self.path / "timeseries.jsonl", "ab")  # noqa: SIM115
+        # "wb": a rerun into the same directory starts a fresh timeseries (appending
+        # would mix two runs' intervals under one summary).
+        self._timeseries: IO[bytes] | None = open(self.path / "timeseries.jsonl", "wb")  # noqa: SIM115
 
     def on_snapshot(self, snapshot: Snapshot, aggregate: Aggregate, elapsed: float) -> None:
         """Append one interval to ``timeseries.jsonl`` and flush it."""

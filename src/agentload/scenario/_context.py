@@ -184,9 +184,15 @@ class Ctx:
     # -- numbers -------------------------------------------------------------
 
     def integer(
-        self, node: YNode, path: str, *, minimum: int | None = None, what: str = "a whole number"
+        self,
+        node: YNode,
+        path: str,
+        *,
+        minimum: int | None = None,
+        maximum: int | None = None,
+        what: str = "a whole number",
     ) -> int | None:
-        """A whole number, at least ``minimum`` when given."""
+        """A whole number, at least ``minimum`` and at most ``maximum`` when given."""
         scalar = self.scalar(node, path, what)
         if scalar is None:
             return None
@@ -198,6 +204,10 @@ class Ctx:
             return None
         if minimum is not None and value < minimum:
             message = f"must be at least {minimum}, found {value}; use {minimum} or more"
+            self.error(scalar.line, path, message)
+            return None
+        if maximum is not None and value > maximum:
+            message = f"{value:,} is above the limit of {maximum:,}; lower it"
             self.error(scalar.line, path, message)
             return None
         return value

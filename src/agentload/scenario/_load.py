@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from agentload.profiles import (
+    MAX_VUS,
     ClosedModel,
     LoadModel,
     OpenModel,
@@ -104,7 +105,7 @@ def _stages(ctx: Ctx, node: YNode, path: str, *, open_model: bool) -> tuple[Stag
 def _target(ctx: Ctx, node: YNode, path: str, open_model: bool) -> float | None:
     if open_model:
         return read_rate(ctx, node, path, positive=False)
-    vus = ctx.integer(node, path, minimum=0, what="a VU count")
+    vus = ctx.integer(node, path, minimum=0, maximum=MAX_VUS, what="a VU count")
     return None if vus is None else float(vus)
 
 
@@ -283,7 +284,7 @@ def _constant(ctx: Ctx, mapping: YMap, shape: str, written: bool) -> tuple[Stage
     level_node = mapping.get(shape)
     level: float | None = 1.0
     if shape == "vus" and level_node is not None:
-        vus = ctx.integer(level_node, "load.vus", minimum=1, what="a VU count")
+        vus = ctx.integer(level_node, "load.vus", minimum=1, maximum=MAX_VUS, what="a VU count")
         level = None if vus is None else float(vus)
     elif level_node is not None:
         level = read_rate(ctx, level_node, "load.rate", positive=True)

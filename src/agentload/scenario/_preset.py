@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from agentload._units import parse_duration
 from agentload.profiles import (
+    MAX_RATE,
+    MAX_VUS,
     PRESETS,
     ClosedModel,
     LoadModel,
@@ -233,6 +236,9 @@ def compile_preset(ctx: Ctx, spec: PresetLoad) -> LoadModel | None:
     return None
 
 
+_DIGITS = re.compile(r"[0-9]+")
+
+
 def _is_constant(load: LoadModel) -> bool:
     start = load.start_vus if isinstance(load, ClosedModel) else load.start_rate
     return len(load.stages) == 1 and load.stages[0].target == start
@@ -245,15 +251,26 @@ def _parse_overrides(
     vus = rate = duration = scale = None
     if "vus" in overrides:
         text = overrides["vus"].strip()
-        vus = int(text) if text.isdigit() and int(text) >= 1 else None
+        # ASCII digits only: str.isdigit() also accepts "²", which int() rejects.
+        vus = int(text) if _DIGITS.fullmatch(text) and int(text) >= 1 else None
         if vus is None:
             message = f"expected a whole number of at least 1, got {text!r}; e.g. --vus 10"
             ctx.error(0, "--vus", message)
+        elif vus > MAX_VUS:
+            ctx.error(
+                0, "--vus", f"{vus:,} is above the limit of {MAX_VUS:,} VUs per run; lower it"
+            )
+            vus = None
     if "rate" in overrides:
         rate = parse_rate(overrides["rate"].strip())
         if rate is None or not math.isfinite(rate) or rate <= 0:
             got = overrides["rate"]
             ctx.error(0, "--rate", f"expected {RATE_HELP} (above 0), got {got!r}; e.g. --rate 50")
+            rate = None
+        elif rate > MAX_RATE:
+            ctx.error(
+                0, "--rate", f"{rate:,.0f} it/s is above the limit of {MAX_RATE:,.0f}; lower it"
+            )
             rate = None
     if "duration" in overrides:
         try:

@@ -8,7 +8,8 @@ value is one expression, or a list of expressions and
 from __future__ import annotations
 
 from agentload.errors import ThresholdSyntaxError
-from agentload.scenario._context import Ctx
+from agentload.metrics import BUILTIN_METRICS
+from agentload.scenario._context import Ctx, did_you_mean
 from agentload.scenario._nodes import YKey, YMap, YNode, YSeq
 from agentload.scenario.model import ThresholdSpec
 from agentload.thresholds import parse_selector, parse_threshold
@@ -29,7 +30,7 @@ def read_thresholds(ctx: Ctx, node: YNode) -> tuple[ThresholdSpec, ...]:
     for key, value in mapping.items:
         path = f"thresholds.{key.text}"
         try:
-            parse_selector(key.text)
+            metric = parse_selector(key.text)[0]
         except ThresholdSyntaxError as exc:
             # Reported once at the key, rather than once per expression under it.
             ctx.error(
@@ -37,6 +38,13 @@ def read_thresholds(ctx: Ctx, node: YNode) -> tuple[ThresholdSpec, ...]:
                 "thresholds",
                 f"bad metric selector {key.text!r} at column {exc.column}: {exc}",
             )
+            continue
+        if metric not in BUILTIN_METRICS:
+            # YAML scenarios record only built-in metrics, so another name is a typo
+            # that would otherwise fail only after the whole run ("no samples").
+            guess = did_you_mean(metric, BUILTIN_METRICS)
+            hint = f"did you mean {guess!r}?" if guess else "see docs/metrics.md for the names"
+            ctx.error(key.line, "thresholds", f"unknown metric {metric!r}; {hint}")
             continue
         entries = value.items if isinstance(value, YSeq) else (value,)
         if not entries:

@@ -14,6 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from agentload.errors import Issue, ScenarioError
+from agentload.profiles import validate_model
 from agentload.scenario._config import ConfigParts, read_config
 from agentload.scenario._context import Ctx, did_you_mean
 from agentload.scenario._flow import FlowResult, read_flows
@@ -106,6 +107,13 @@ def load_scenario_text(
 
     config = read_config(ctx, tree.get("config"), overrides.get("target"))
     load = read_load(ctx, tree.get("load"), overrides)
+    if load is not None and not ctx.issues:
+        # The final model (overrides applied) must compile to a plan: anything the
+        # section readers let through (a stage target over the limits, a 0 s
+        # total) is reported here, once.
+        load_node = tree.get("load")
+        for problem in validate_model(load):
+            ctx.error(load_node.line if load_node is not None else 0, "load", problem)
     report_missing = not misspelled & {"scenarios", "flow"}
     flows = read_flows(ctx, tree, config.timeouts, report_missing=report_missing)
     thresholds_node = tree.get("thresholds")

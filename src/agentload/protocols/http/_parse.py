@@ -15,13 +15,23 @@ parser with a fifth.
 from __future__ import annotations
 
 import contextlib
+from typing import Protocol
 
 from httptools import HttpParserError, HttpParserUpgrade, HttpResponseParser
 
 from agentload.errors import ErrorKind
 from agentload.protocols.http._errors import HttpError
 
-__all__ = ["ResponseParser"]
+__all__ = ["MAX_HEAD_BYTES", "BodySink", "ResponseParser"]
+
+MAX_HEAD_BYTES = 64 * 1024
+"""The largest response head (status line and header fields) accepted, in bytes.
+
+llhttp has no limit of its own, so without one a peer that never ends its head
+would grow memory until a timeout (and with no ``total`` timeout, forever).
+A larger head fails the request as ``MALFORMED``. (nginx proxies refuse heads
+above 4-8 KiB by default; 64 KiB leaves room for big cookies.)
+"""
 
 # Parser states (plain ints: compared on every response).
 _IDLE = 0  # no request is waiting for a response
@@ -37,6 +47,39 @@ class _HeadDone(Exception):
 
 class _Unexpected(Exception):
     """Raised from a callback when a message arrives while none is expected."""
+
+
+class _StreamStop(Exception):
+    """Raised from a callback when a :class:`BodySink` asks to stop reading."""
+
+
+class BodySink(Protocol):
+    """Where a streamed response goes, as llhttp parses it (see :meth:`ResponseParser.stream`)."""
+
+    def receive_head(self, status: int, headers: list[tuple[bytes, bytes]]) -> None:
+        """The head of the final (non-1xx) response is complete."""
+
+    def receive_body(self, data: bytes) -> bool:
+        """A piece of the body (de-chunked); return ``True`` to stop reading the response."""
+
+
+class _StreamCallbacks:
+    """llhttp's view of a parser streaming a body to a :class:`BodySink`."""
+
+    __slots__ = (
+        "on_body",
+        "on_header",
+        "on_headers_complete",
+        "on_message_begin",
+        "on_message_complete",
+    )
+
+    def __init__(self, parser: ResponseParser) -> None:
+        self.on_message_begin = parser.on_message_begin
+        self.on_header = parser.on_header
+        self.on_body = parser.stream_body
+        self.on_message_complete = parser.stream_complete
+        self.on_headers_complete = parser.stream_head
 
 
 class _HeadCallbacks:
@@ -99,8 +142,10 @@ class ResponseParser:
     __slots__ = (
         "_body",
         "_head",
+        "_head_bytes",
         "_headers",
         "_p",
+        "_sink",
         "_state",
         "_tail",
         "body",
@@ -114,8 +159,10 @@ class ResponseParser:
         self._state = _IDLE
         self._head = False
         self._tail = b""
+        self._head_bytes = 0
         self._headers: list[tuple[bytes, bytes]] = []
         self._body: list[bytes] = []
+        self._sink: BodySink | None = None
         self.status = 0
         """The status code of the final response (0 until one is complete)."""
         self.headers: list[tuple[bytes, bytes]] = []
@@ -143,10 +190,27 @@ class ResponseParser:
         self._headers = []
         self._body = []
         self.keep_alive = False
+        self._head_bytes = 0
         self._head = head
         if head:
             self._tail = b""
             self._p = HttpResponseParser(_HeadCallbacks(self))
+
+    def stream(self, sink: BodySink) -> None:
+        """Hand the response just :meth:`expect`-ed to ``sink`` as it is parsed.
+
+        ``sink.receive_head`` gets the head of the final response, then
+        ``sink.receive_body`` every piece of its body, during :meth:`feed`; the
+        body is not collected (:attr:`body` stays empty). When ``receive_body``
+        returns ``True`` the response ends there: :meth:`feed` returns ``True``
+        with :attr:`keep_alive` false (the unread rest makes the stream unusable).
+        A completed streamed response puts the parser back in its usual mode; any
+        other end (error, stop, close) ends the connection, and the parser with it.
+        """
+        if self._state != _EXPECTING or self._head:
+            raise RuntimeError("stream() must follow expect() of a request other than HEAD")
+        self._sink = sink
+        self._p = HttpResponseParser(_StreamCallbacks(self))
 
     # -- llhttp callbacks (called from feed_data, in C) ---------------------------
 
@@ -180,6 +244,27 @@ class ResponseParser:
         if self._p.get_status_code() >= 200:
             raise _HeadDone
 
+    def stream_head(self) -> None:
+        status = self._p.get_status_code()
+        if status < 200 or self._sink is None:
+            return  # an interim response (RFC 9110 §15.2): the final one follows
+        # An empty piece marks the head as complete for feed()'s head-size limit
+        # and feed_eof(); the body itself goes to the sink.
+        self._body.append(b"")
+        self._sink.receive_head(status, self._headers)
+
+    def stream_body(self, chunk: bytes) -> None:
+        if self._sink is not None and self._sink.receive_body(chunk):
+            raise _StreamStop
+
+    def stream_complete(self) -> None:
+        self.on_message_complete()
+        if self._state == _COMPLETE:
+            # Back to collecting bodies for the next request on this connection.
+            # llhttp finishes this feed_data with the parser it started with.
+            self._sink = None
+            self._p = HttpResponseParser(self)
+
     # -- input ----------------------------------------------------------------
 
     def feed(self, data: bytes) -> bool:
@@ -202,12 +287,27 @@ class ResponseParser:
             return self._parse_failed(exc, data)
         if self._head:
             self._tail = (self._tail + data)[-3:]
-        return self._state == _COMPLETE
+        if self._state == _COMPLETE:
+            return True
+        if not self._body:
+            # Not complete and no body byte yet: all bytes fed so far for this
+            # response are its head (only incomplete reads pay for this check).
+            self._head_bytes += len(data)
+            if self._head_bytes > MAX_HEAD_BYTES:
+                self._state = _BROKEN
+                raise HttpError(
+                    ErrorKind.MALFORMED,
+                    f"malformed response: the head exceeds {MAX_HEAD_BYTES // 1024} KiB "
+                    "(too many or too large header fields)",
+                )
+        return False
 
     def _parse_failed(self, exc: HttpParserError, data: bytes) -> bool:
         cause = exc.__context__
         if isinstance(cause, _HeadDone):
             return self._head_done(data)
+        if isinstance(cause, _StreamStop):
+            return self._stream_ended()
         if self._state == _COMPLETE:
             # The response completed in this read; the bytes after it (another
             # message, or data after "Connection: close") make the stream unusable.
@@ -234,6 +334,17 @@ class ResponseParser:
         self._tail = b""
         return True
 
+    def _stream_ended(self) -> bool:
+        # A streamed response that ends without llhttp's on_message_complete:
+        # stopped by its sink, or delimited by the close. Never reusable.
+        self.status = self._p.get_status_code()
+        self.headers = self._headers
+        self.body = b""
+        self.keep_alive = False
+        self._sink = None
+        self._state = _COMPLETE
+        return True
+
     def feed_eof(self) -> bool:
         """The peer closed the connection; return ``True`` if that completed a response.
 
@@ -250,6 +361,14 @@ class ResponseParser:
         if self._head or _framed(self._headers):
             # llhttp completes a framed message itself, so this one was cut short.
             raise HttpError(ErrorKind.CLOSED, "connection closed before the response was complete")
+        if self._sink is not None:
+            # A streamed body delimited by the close: the marker says whether the
+            # head was complete (the NUL probe below would reach the sink).
+            if not self._body:
+                self._state = _BROKEN
+                message = "connection closed before the response head was complete"
+                raise HttpError(ErrorKind.CLOSED, message)
+            return self._stream_ended()
         # Was the head complete? Only in the read-until-close body state does
         # llhttp hand any byte to on_body; anywhere in the head a NUL is an
         # error or part of the reason phrase. So probe with one.
