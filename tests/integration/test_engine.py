@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from pathlib import Path
 
 from agentload.engine.runner import Runner, RunResult, StopReason
@@ -147,3 +148,40 @@ flow:
         "http_reqs", {"name": "first"}
     )
     assert agg.counter("errors") == 0
+
+
+def test_breakpoint_stops_at_the_first_failed_threshold_and_reports_capacity(
+    target_url: str,
+) -> None:
+    # 4 VUs on a 50 ms endpoint serve at most ~80 it/s; the rate ramps 10 → 300 it/s,
+    # so queueing pushes p(95) over 150 ms somewhere past ~80 it/s.
+    result = run(f"""
+config: {{target: "{target_url}"}}
+load: {{preset: breakpoint, start_rate: 10, rate: 300, duration: 8s, max_vus: 4,
+        pre_allocated_vus: 4, graceful_stop: 2s}}
+flow:
+  - get: {{url: "/api/billing/usage?delay_ms=50"}}
+thresholds:
+  http_req_duration: ["p(95)<150"]
+""")
+    assert result.stop_reason is StopReason.THRESHOLD_ABORT
+    assert result.capacity is not None
+    assert 40 <= result.capacity.rate <= 300
+    assert result.capacity.threshold == "http_req_duration: p(95)<150"
+    # The capacity is the planned rate at the moment of the failure.
+    assert result.capacity.rate == 10 + (300 - 10) * result.capacity.at_s / 8
+    assert result.duration < 8
+
+
+def test_open_model_ends_when_the_plan_does_not_after_the_grace_period(target_url: str) -> None:
+    # graceful_stop is the default 30 s: a run that waited it out would take > 30 s.
+    t0 = time.monotonic()
+    result = run(f"""
+config: {{target: "{target_url}"}}
+load: {{rate: 20, duration: 1s, max_vus: 3}}
+flow:
+  - get: /health
+""")
+    assert time.monotonic() - t0 < 10
+    assert result.stop_reason is StopReason.COMPLETED
+    assert result.aggregate.counter("iterations") == 20

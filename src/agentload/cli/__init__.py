@@ -45,6 +45,8 @@ def cli() -> None:
 @click.option("--duration", "-d", help="Run for this long, e.g. 30s or 5m (constant loads).")
 @click.option("--vus", "-u", help="Constant number of virtual users (closed model).")
 @click.option("--rate", "-r", help="Constant arrival rate in iterations/s (open model).")
+@click.option("--preset", help="A load preset instead of the file's load, e.g. stress.")
+@click.option("--scale", help="Multiply every VU count and rate, e.g. 0.5 (applied last).")
 @click.option(
     "--env",
     "-e",
@@ -59,6 +61,22 @@ def cli() -> None:
     is_flag=True,
     help="Do not check that the target accepts connections before starting.",
 )
+@click.option(
+    "--workers",
+    "-w",
+    default="auto",
+    show_default=True,
+    metavar="auto|N",
+    help="Worker processes sharing the load: auto = one per CPU (at most one per VU); "
+    "1 = run in this process.",
+)
+@click.option(
+    "--on-worker-failure",
+    type=click.Choice(["abort", "continue"]),
+    default="abort",
+    show_default=True,
+    help="When a worker dies: stop the run (exit 3), or go on with the others (degraded).",
+)
 def run(
     scenario: Path,
     target: str | None,
@@ -66,9 +84,13 @@ def run(
     duration: str | None,
     vus: str | None,
     rate: str | None,
+    preset: str | None,
+    scale: str | None,
     env_pairs: tuple[str, ...],
     quiet: bool,
     no_preflight: bool,
+    workers: str,
+    on_worker_failure: str,
 ) -> None:
     """Run SCENARIO (a YAML file) and write summary.json, timeseries.jsonl and more."""
     from agentload.cli._run import RunOptions, execute_run, parse_env_pairs
@@ -81,9 +103,13 @@ def run(
             duration=duration,
             vus=vus,
             rate=rate,
+            preset=preset,
+            scale=scale,
             env=parse_env_pairs(env_pairs),
             quiet=quiet,
             preflight=not no_preflight,
+            workers=workers,
+            on_worker_failure=on_worker_failure,
         )
         return execute_run(opts)
 
@@ -96,6 +122,8 @@ def run(
 @click.option("--duration", "-d", help="Override the duration of a constant load.")
 @click.option("--vus", "-u", help="Override with a constant number of VUs.")
 @click.option("--rate", "-r", help="Override with a constant arrival rate.")
+@click.option("--preset", help="A load preset instead of the file's load.")
+@click.option("--scale", help="Multiply every VU count and rate (applied last).")
 @click.option("--env", "-e", "env_pairs", multiple=True, metavar="KEY=VALUE")
 @click.option(
     "--segments",
@@ -111,6 +139,8 @@ def inspect(
     duration: str | None,
     vus: str | None,
     rate: str | None,
+    preset: str | None,
+    scale: str | None,
     env_pairs: tuple[str, ...],
     segments: int,
     as_json: bool,
@@ -126,6 +156,8 @@ def inspect(
             duration=duration,
             vus=vus,
             rate=rate,
+            preset=preset,
+            scale=scale,
             env=parse_env_pairs(env_pairs),
         )
         return inspect_plan(opts, segments=segments, as_json=as_json)
@@ -163,6 +195,20 @@ def demo(scenario: Path, out: Path | None, quiet: bool) -> None:
     from agentload.cli._demo import run_demo
 
     sys.exit(report_errors(lambda: run_demo(scenario, out=out, quiet=quiet)))
+
+
+@cli.command(context_settings=_CONTEXT)
+@click.argument("results_dir", metavar="RESULTS_DIR", type=click.Path(path_type=Path))
+def report(results_dir: Path) -> None:
+    """Re-render report.html, stats.csv, history.csv and junit.xml from a saved run."""
+    from agentload.reports.report_files import write_reports
+
+    def go() -> int:
+        for path in write_reports(results_dir):
+            click.echo(f"wrote {path}")
+        return 0
+
+    sys.exit(report_errors(go))
 
 
 def main() -> None:

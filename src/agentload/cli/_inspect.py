@@ -6,6 +6,7 @@ import orjson
 from rich.console import Console
 
 from agentload.cli._run import RunOptions, prepare
+from agentload.profiles import render_chart
 from agentload.reports.redact import redact
 
 __all__ = ["inspect_plan"]
@@ -26,6 +27,9 @@ def inspect_plan(
         return 0
     console.print(f"[bold]{redact(str(opts.scenario))}[/] → {redact(sf.config.target)}")
     console.print(plan.describe(), highlight=False)
+    # Narrow terminals get a narrower chart: a wrapped chart is unreadable.
+    chart_width = max(10, min(60, console.width - 14))
+    console.print(render_chart(plan, width=chart_width), highlight=False, markup=False)
     console.print("[bold]Scenarios[/]")
     for s in sf.scenarios:
         console.print(f"  {s.name} (weight {s.weight}): {len(s.steps)} steps", highlight=False)

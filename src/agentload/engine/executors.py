@@ -269,6 +269,10 @@ class OpenExecutor(Executor):
         while True:
             if queue:
                 item: tuple[int, int] | None = queue.popleft()
+            elif self._stopping:
+                # The plan is over: a VU finishing its last iteration must not park
+                # itself as idle again, or the wind-down would wait out its grace.
+                break
             else:
                 fut: asyncio.Future[tuple[int, int] | None] = loop.create_future()
                 self._idle.append(fut)

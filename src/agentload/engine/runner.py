@@ -27,7 +27,7 @@ from agentload.protocols.http import Deadlines, HttpClient
 from agentload.scenario.model import ScenarioFile
 from agentload.thresholds import Threshold, ThresholdResult, evaluate
 
-__all__ = ["RunResult", "Runner", "SnapshotSink", "StopReason"]
+__all__ = ["Capacity", "RunResult", "Runner", "SnapshotSink", "StopReason"]
 
 
 class StopReason(enum.StrEnum):
@@ -49,6 +49,18 @@ class SnapshotSink(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class Capacity:
+    """What a breakpoint test found: the load at which a threshold first failed."""
+
+    rate: float
+    """The whole plan's arrival rate (iterations/s) at that moment."""
+    at_s: float
+    """Seconds since the start."""
+    threshold: str
+    """The threshold that failed first, e.g. ``http_req_duration: p(95)<300``."""
+
+
+@dataclass(frozen=True, slots=True)
 class RunResult:
     """What a finished run produced."""
 
@@ -59,6 +71,9 @@ class RunResult:
     """Seconds from the start to the last snapshot."""
     stop_reason: StopReason
     thresholds: tuple[ThresholdResult, ...]
+    capacity: Capacity | None = None
+    """Breakpoint tests: where the first threshold failed; ``None`` for other runs,
+    or when every threshold held to the end."""
 
     @property
     def stopped_early(self) -> bool:
@@ -107,6 +122,7 @@ class Runner:
         self._stop_requests = 0
         self._start_ns = 0
         self._last_snapshot_s = 0.0
+        self._capacity: Capacity | None = None
 
     @property
     def elapsed(self) -> float:
@@ -146,12 +162,17 @@ class Runner:
         if self._stop_requests:
             executor.stop(force=self._stop_requests > 1)
         ticker = asyncio.get_running_loop().create_task(self._tick())
+        ticker.add_done_callback(self._ticker_done)
         try:
             await executor.run()
         finally:
+            ticker.remove_done_callback(self._ticker_done)
             ticker.cancel()
-            await asyncio.gather(ticker, return_exceptions=True)
+            (outcome,) = await asyncio.gather(ticker, return_exceptions=True)
             self._flush(self.elapsed)
+        if isinstance(outcome, Exception):
+            # A bug in the snapshot loop: the run was stopped, and the error must show.
+            raise outcome
         duration = self._last_snapshot_s
         results = evaluate(self.thresholds, self.aggregate, elapsed=duration)
         return RunResult(
@@ -160,7 +181,14 @@ class Runner:
             duration=duration,
             stop_reason=self._stop_reason,
             thresholds=results,
+            capacity=self._capacity,
         )
+
+    def _ticker_done(self, task: asyncio.Task[None]) -> None:
+        # The snapshot loop only ends early by failing: stop the load at once
+        # rather than run on without snapshots; run() re-raises the error.
+        if not task.cancelled() and task.exception() is not None and self._executor:
+            self._executor.stop(force=True)
 
     async def _tick(self) -> None:
         k = 1
@@ -183,8 +211,23 @@ class Runner:
 
     def _check_aborts(self) -> None:
         elapsed = self._last_snapshot_s
-        armed = [t for t in self.thresholds if t.abort_on_fail and elapsed >= t.delay_abort_eval]
+        # A breakpoint test stops at the first failed threshold, whatever its flag:
+        # finding that point is the test's purpose.
+        breakpoint = self.plan.breakpoint
+        armed = [
+            t
+            for t in self.thresholds
+            if (t.abort_on_fail or breakpoint) and elapsed >= t.delay_abort_eval
+        ]
         if not armed or self._stop_reason is not StopReason.COMPLETED:
             return
-        if any(not r.passed for r in evaluate(armed, self.aggregate, elapsed=elapsed)):
+        failed = [r for r in evaluate(armed, self.aggregate, elapsed=elapsed) if not r.passed]
+        if failed:
+            if breakpoint:
+                first = failed[0].threshold
+                self._capacity = Capacity(
+                    rate=self.plan.unsplit().rate_at(elapsed),
+                    at_s=elapsed,
+                    threshold=f"{first.selector}: {first.source}",
+                )
             self.stop(StopReason.THRESHOLD_ABORT)

@@ -26,6 +26,9 @@ from typing import Any, Protocol
 import jsonpath
 import orjson
 
+from agentload.engine._streamed import draw_think, json_is_static, merge_headers, render_json
+from agentload.engine.llm import LlmRequest
+from agentload.engine.sse import SseRequest
 from agentload.engine.vu import VU
 from agentload.errors import ErrorKind
 from agentload.metrics import Recorder
@@ -48,19 +51,18 @@ from agentload.scenario.model import (
     HeaderCheck,
     JsonBody,
     JsonCheck,
-    JsonObject,
-    JsonValue,
+    LlmStep,
     MultipartBody,
     RawBody,
     RequestStep,
     RunConfig,
+    SseStep,
     StatusCheck,
+    Step,
     Template,
-    ThinkKind,
     ThinkStep,
     ThinkTime,
     Timeouts,
-    VarRef,
 )
 
 __all__ = ["CompiledStep", "compile_steps"]
@@ -76,15 +78,6 @@ class CompiledStep(Protocol):
     async def run(self, vu: VU, intended_ns: int) -> bool:
         """Run the step; ``intended_ns`` is 0 or the iteration's intended start."""
         ...
-
-
-def draw_think(think: ThinkTime, vu: VU) -> float:
-    """Seconds to pause, drawn from the VU's own random generator."""
-    if think.kind is ThinkKind.CONSTANT:
-        return think.a
-    if think.kind is ThinkKind.UNIFORM:
-        return vu.rng.uniform(think.a, think.b)
-    return max(0.0, vu.rng.gauss(think.a, think.b))
 
 
 class _Think:
@@ -109,39 +102,6 @@ class _RequestShape:
     body: JsonBody | RawBody | FormBody | MultipartBody | None
 
 
-def _merge_headers(
-    defaults: Sequence[tuple[str, Template]], own: Sequence[tuple[str, Template]]
-) -> tuple[tuple[str, Template], ...]:
-    # A step's header replaces a default of the same name (names are
-    # case-insensitive, RFC 9110 §5.1).
-    mine = {name.lower() for name, _ in own}
-    return tuple((n, v) for n, v in defaults if n.lower() not in mine) + tuple(own)
-
-
-def _render_json(value: JsonValue, variables: Mapping[str, object]) -> object:
-    if isinstance(value, Template):
-        parts = value.parts
-        if len(parts) == 1 and isinstance(parts[0], VarRef):
-            # "${x}" alone keeps the variable's own type (number, list, …).
-            return variables[parts[0].name]
-        return value.render(variables)
-    if isinstance(value, JsonObject):
-        return {k: _render_json(v, variables) for k, v in value.members}
-    if isinstance(value, tuple):
-        return [_render_json(v, variables) for v in value]
-    return value
-
-
-def _json_is_static(value: JsonValue) -> bool:
-    if isinstance(value, Template):
-        return value.is_static
-    if isinstance(value, JsonObject):
-        return all(_json_is_static(v) for _, v in value.members)
-    if isinstance(value, tuple):
-        return all(_json_is_static(v) for v in value)
-    return True
-
-
 def _shape_is_static(shape: _RequestShape) -> bool:
     if not shape.url.is_static:
         return False
@@ -151,7 +111,7 @@ def _shape_is_static(shape: _RequestShape) -> bool:
     if body is None:
         return True
     if isinstance(body, JsonBody):
-        return _json_is_static(body.value)
+        return json_is_static(body.value)
     if isinstance(body, RawBody):
         return body.text.is_static
     if isinstance(body, FormBody):
@@ -174,7 +134,7 @@ def _encode(
     body_type: str | None = None
     b = shape.body
     if isinstance(b, JsonBody):
-        body, body_type = encode_json(_render_json(b.value, variables))
+        body, body_type = encode_json(render_json(b.value, variables))
     elif isinstance(b, RawBody):
         body = b.text.render(variables).encode()
     elif isinstance(b, FormBody):
@@ -353,7 +313,7 @@ class _Request:
         self._shape = _RequestShape(
             method=step.method,
             url=step.url,
-            headers=_merge_headers(config.headers, step.headers),
+            headers=merge_headers(config.headers, step.headers),
             query=step.query,
             body=step.body,
         )
@@ -484,7 +444,7 @@ class _Request:
 
 
 def compile_steps(
-    steps: Sequence[RequestStep | ThinkStep],
+    steps: Sequence[Step],
     *,
     scenario: str,
     config: RunConfig,
@@ -495,6 +455,10 @@ def compile_steps(
     for step in steps:
         if isinstance(step, ThinkStep):
             out.append(_Think(step.think))
+        elif isinstance(step, LlmStep):
+            out.append(LlmRequest(step, scenario=scenario, config=config, recorder=recorder))
+        elif isinstance(step, SseStep):
+            out.append(SseRequest(step, scenario=scenario, config=config, recorder=recorder))
         else:
             out.append(_Request(step, scenario=scenario, config=config, recorder=recorder))
     return tuple(out)

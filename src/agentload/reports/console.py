@@ -140,6 +140,13 @@ def render_summary(summary: Mapping[str, Any], console: Console) -> None:
                 f"  {mark} {t['metric']}: {t['expression']}  [dim]{t['message']}[/]",
                 highlight=False,
             )
+    capacity = run.get("capacity")
+    if capacity:
+        console.print(
+            f"[bold]Capacity[/] {capacity['rate']:,.1f} it/s — the planned rate at "
+            f"{capacity['at_s']:.0f}s, when {capacity['threshold']} first failed",
+            highlight=False,
+        )
     verdict = summary["verdict"]
     style = "bold green" if verdict == "passed" else "bold red"
     console.print(Text(f"verdict: {verdict} (exit code {summary['exit_code']})", style=style))

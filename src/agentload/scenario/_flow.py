@@ -6,7 +6,9 @@ A step is one of
 * ``get|post|put|patch|delete|head: /url`` — shorthand; request fields may sit
   next to it (``- get: /health`` / ``  expect: {status: 200}``);
 * ``get|post|…: {url, …}`` — the request mapping without ``method``;
-* ``think: 1s`` — a pause.
+* ``think: 1s`` — a pause;
+* ``llm: {model, messages, …}`` / ``sse: {url, …}`` — a chat-completions
+  request or an event stream (:mod:`agentload.scenario._llm`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 
 from agentload.scenario._context import Ctx, did_you_mean
 from agentload.scenario._expect import BODY_KEYS, read_body, read_captures, read_expect
+from agentload.scenario._llm import read_llm_step, read_sse_step
 from agentload.scenario._nodes import YMap, YNode
 from agentload.scenario._values import (
     Scope,
@@ -42,7 +45,7 @@ _REQUEST_KEYS = (
     "timeout",
     "think",
 )
-_STEP_KINDS = ("request", *_VERBS, "think")
+_STEP_KINDS = ("request", *_VERBS, "llm", "sse", "think")
 _SCENARIO_KEYS = ("name", "weight", "flow")
 
 
@@ -195,6 +198,14 @@ class _Reader:
             self.only_key(mapping, path, kind)
             think = think_time(ctx, value, f"{path}.think")
             return None if think is None else ThinkStep(think, value.line)
+        if kind in ("llm", "sse"):
+            self.only_key(mapping, path, kind)
+            what = "a mapping with model and messages" if kind == "llm" else "a mapping with url"
+            fields = ctx.mapping(value, f"{path}.{kind}", what)
+            if fields is None:
+                return None
+            read = read_llm_step if kind == "llm" else read_sse_step
+            return read(ctx, scope, fields, f"{path}.{kind}", line=mapping.line, limits=self.limits)
         if kind == "request":
             self.only_key(mapping, path, kind)
             fields = ctx.mapping(value, f"{path}.request", "a request mapping with method and url")

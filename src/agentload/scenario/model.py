@@ -17,18 +17,23 @@ from typing import TypeAlias
 
 from agentload.profiles.model import LoadModel
 from agentload.protocols.http.timeouts import Timeouts
+from agentload.protocols.llm.timing import LlmSlo
 
 __all__ = [
     "BodyContainsCheck",
     "Capture",
     "CaptureSource",
     "Check",
+    "FinishReasonCheck",
     "FormBody",
     "HeaderCheck",
     "JsonBody",
     "JsonCheck",
     "JsonObject",
     "JsonValue",
+    "LlmCheck",
+    "LlmSlo",
+    "LlmStep",
     "MultipartBody",
     "MultipartField",
     "RawBody",
@@ -37,6 +42,8 @@ __all__ = [
     "RunConfig",
     "Scenario",
     "ScenarioFile",
+    "SseStep",
+    "SseUntil",
     "StatusCheck",
     "Step",
     "Template",
@@ -270,7 +277,72 @@ class ThinkStep:
     line: int = 0
 
 
-Step: TypeAlias = RequestStep | ThinkStep
+@dataclass(frozen=True, slots=True)
+class FinishReasonCheck:
+    """The LLM reply's ``finish_reason`` is one of ``expected``."""
+
+    expected: tuple[str, ...]
+
+
+LlmCheck: TypeAlias = Check | FinishReasonCheck
+"""Checks of an LLM step: JSONPath and ``body_contains`` read the assembled reply."""
+
+
+@dataclass(frozen=True, slots=True)
+class LlmStep:
+    """One OpenAI-compatible chat-completions request (streamed unless ``stream`` is false).
+
+    The body is ``{"model", "messages", "stream", "stream_options", …params}``;
+    ``params`` are the other body fields in file order (``max_tokens``,
+    ``tools``, ``temperature``, and whatever ``params:`` adds). JSON checks and
+    captures read the assembled reply (``ChatReply.document()``), regular
+    expressions and ``body_contains`` its text. ``slo`` decides ``llm_goodput``.
+    """
+
+    name: str
+    url: Template
+    model: Template
+    messages: JsonValue
+    params: tuple[tuple[str, JsonValue], ...] = ()
+    stream: bool = True
+    headers: tuple[tuple[str, Template], ...] = ()
+    query: tuple[tuple[str, Template], ...] = ()
+    slo: LlmSlo | None = None
+    checks: tuple[LlmCheck, ...] = ()
+    captures: tuple[Capture, ...] = ()
+    timeouts: Timeouts | None = None
+    think: ThinkTime | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SseUntil:
+    """Stop reading an event stream at the first event matching every condition given."""
+
+    event: str | None = None
+    data_contains: str | None = None
+    json: tuple[JsonCheck, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SseStep:
+    """Read a server-sent event stream until ``until`` matches, ``max_events``, or its end."""
+
+    name: str
+    method: str
+    url: Template
+    headers: tuple[tuple[str, Template], ...] = ()
+    query: tuple[tuple[str, Template], ...] = ()
+    body: JsonBody | RawBody | None = None
+    max_events: int | None = None
+    until: SseUntil | None = None
+    checks: tuple[StatusCheck, ...] = ()
+    timeouts: Timeouts | None = None
+    think: ThinkTime | None = None
+    line: int = 0
+
+
+Step: TypeAlias = RequestStep | ThinkStep | LlmStep | SseStep
 
 
 @dataclass(frozen=True, slots=True)

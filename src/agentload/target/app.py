@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from agentload.target import admin, handlers, jobs
+from agentload.target import admin, handlers, jobs, llm
 from agentload.target.config import TargetConfig
 from agentload.target.middleware import errors_middleware, faults_middleware, metrics_middleware
 from agentload.target.state import STATE, TargetState
@@ -72,6 +72,8 @@ def create_app(config: TargetConfig | None = None) -> web.Application:
     app.router.add_get("/api/assistants", handlers.assistants)
     app.router.add_get("/api/billing/usage", handlers.billing_usage)
     app.router.add_get("/api/auth/status", handlers.auth_status)
+    app.router.add_post("/v1/chat/completions", llm.chat_completions)
+    app.router.add_get("/api/events", llm.events)
     app.router.add_get("/admin/config", admin.get_config)
     app.router.add_post("/admin/config", admin.update_config)
     return app

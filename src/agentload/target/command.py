@@ -110,6 +110,29 @@ def build_parser(prog: str = "python -m agentload.target") -> argparse.ArgumentP
         help="largest accepted request body, in MiB",
     )
     p.add_argument(
+        "--llm-ttft",
+        type=_duration_arg,
+        default=defaults.llm_ttft_ms / 1000.0,
+        metavar="DURATION",
+        help="/v1/chat/completions: time to the first token, e.g. 200ms "
+        f"(default {defaults.llm_ttft_ms:g}ms)",
+    )
+    p.add_argument(
+        "--llm-tps",
+        type=float,
+        default=defaults.llm_tps,
+        metavar="PER_S",
+        help="/v1/chat/completions: tokens per second after the first "
+        f"(default {defaults.llm_tps:g})",
+    )
+    p.add_argument(
+        "--llm-tokens",
+        type=int,
+        default=defaults.llm_tokens,
+        metavar="N",
+        help=f"/v1/chat/completions: tokens per reply (default {defaults.llm_tokens})",
+    )
+    p.add_argument(
         "--access-log",
         action="store_true",
         help="log one line per request to stderr (slows the server)",
@@ -132,6 +155,9 @@ def config_from_args(args: argparse.Namespace) -> TargetConfig:
         db_path=args.db,
         max_upload_bytes=int(args.max_upload_mb * 2**20),
         access_log=args.access_log,
+        llm_ttft_ms=args.llm_ttft * 1000.0,
+        llm_tps=args.llm_tps,
+        llm_tokens=args.llm_tokens,
     )
 
 

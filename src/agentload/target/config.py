@@ -140,9 +140,15 @@ class TargetConfig:
     """Largest accepted request body (CSV uploads included)."""
     access_log: bool = False
     """Log one line per request (off by default: it costs throughput)."""
+    llm_ttft_ms: float = 50.0
+    """``POST /v1/chat/completions``: time from the request's arrival to its first token."""
+    llm_tps: float = 50.0
+    """``POST /v1/chat/completions``: tokens generated per second after the first."""
+    llm_tokens: int = 30
+    """``POST /v1/chat/completions``: tokens in a reply (capped by ``max_tokens``)."""
 
     def __post_init__(self) -> None:
-        for name in ("delay_ms", "import_row_cost_ms", "kpi_cache_ttl_s"):
+        for name in ("delay_ms", "import_row_cost_ms", "kpi_cache_ttl_s", "llm_ttft_ms"):
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be a number >= 0, got {value!r}")
@@ -150,6 +156,10 @@ class TargetConfig:
             raise ValueError(f"fail_rate must be between 0 and 1, got {self.fail_rate!r}")
         if not math.isfinite(self.call_drain_rate) or self.call_drain_rate <= 0:
             raise ValueError(f"call_drain_rate must be > 0, got {self.call_drain_rate!r}")
+        if not math.isfinite(self.llm_tps) or self.llm_tps <= 0:
+            raise ValueError(f"llm_tps must be > 0, got {self.llm_tps!r}")
+        if self.llm_tokens < 0:
+            raise ValueError(f"llm_tokens must be >= 0, got {self.llm_tokens!r}")
         if self.import_workers < 1:
             raise ValueError(f"import_workers must be >= 1, got {self.import_workers!r}")
         if self.max_upload_bytes < 1024:

@@ -56,6 +56,11 @@ def test_builtin_definitions() -> None:
         "http_req_failed", "iterations", "dropped_iterations", "iterations_interrupted",
             "data_sent", "data_received",
         "checks", "errors", "vus", "vus_max",
+        # LLM streaming (docs/metrics.md)
+        "llm_ttft", "llm_ttfot", "llm_itl", "llm_tpot", "llm_e2e", "llm_done",
+        "llm_output_tokens", "llm_output_tokens_per_s", "llm_requests_failed", "llm_goodput",
+        "sse_first_event", "sse_event_gap", "sse_stream_duration", "sse_events",
+        "sse_streams_failed",
     }
     assert set(BUILTIN_METRICS) == expected
 

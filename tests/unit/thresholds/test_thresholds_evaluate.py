@@ -17,7 +17,7 @@ def run() -> Aggregate:
     agg = Aggregate()
     login = rec.trend("http_req_duration", {"name": "login"})
     home = rec.trend("http_req_duration", {"name": "home"})
-    custom = rec.trend("llm_ttft")
+    custom = rec.trend("custom_ttft")
     for second in range(2):
         for ms in range(1 + 50 * second, 51 + 50 * second):  # login: 1..100 ms over 2 s
             login.add(ms * 1_000)
@@ -69,8 +69,8 @@ def _one(agg: Aggregate, selector: str, expression: str,
     ("http_req_duration", "count>109", True, 110),
     ("http_req_duration", "max<100", False, 100.0),
     # custom trend: no unit known, raw comparison (250000 µs), or with a unit
-    ("llm_ttft", "p(50)>249000", True, 250_000),
-    ("llm_ttft", "avg<=250ms", True, 250.0),
+    ("custom_ttft", "p(50)>249000", True, 250_000),
+    ("custom_ttft", "avg<=250ms", True, 250.0),
     # counters: count is the total, rate is per second of the run
     ("http_reqs", "count==110", True, 110),
     ("http_reqs{name:home}", "count<10", False, 10),

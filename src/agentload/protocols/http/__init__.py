@@ -5,6 +5,8 @@ encoders, :class:`ResponseParser`: bytes in, parsed responses out, no sockets)
 and a thin asyncio driver (:class:`HttpClient` on ``asyncio.Protocol``, for
 uvloop and the default loop). :meth:`HttpClient.send` is the hot path: it takes
 pre-encoded request bytes and costs a few microseconds of CPU per request.
+:meth:`HttpClient.stream` delivers a response piece by piece, with arrival
+times, to a :class:`StreamReceiver` (server-sent events, LLM token streams).
 """
 
 from agentload.protocols.http._deadlines import Deadlines
@@ -20,13 +22,15 @@ from agentload.protocols.http._encode import (
     encode_request,
 )
 from agentload.protocols.http._errors import HttpError
-from agentload.protocols.http._parse import ResponseParser
+from agentload.protocols.http._parse import BodySink, ResponseParser
 from agentload.protocols.http._response import Response
+from agentload.protocols.http._stream import StreamReceiver
 from agentload.protocols.http._url import Origin, parse_url
 from agentload.protocols.http.client import HttpClient
 from agentload.protocols.http.timeouts import Timeouts
 
 __all__ = [
+    "BodySink",
     "Deadlines",
     "FilePart",
     "HttpClient",
@@ -36,6 +40,7 @@ __all__ = [
     "QueryValue",
     "Response",
     "ResponseParser",
+    "StreamReceiver",
     "Timeouts",
     "build_target",
     "default_user_agent",

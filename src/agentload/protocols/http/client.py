@@ -31,6 +31,7 @@ from agentload.protocols.http._encode import (
 )
 from agentload.protocols.http._errors import HttpError, error_from_os
 from agentload.protocols.http._response import Response
+from agentload.protocols.http._stream import StreamReceiver, TimedSink
 from agentload.protocols.http._url import Origin, parse_url
 from agentload.protocols.http.timeouts import Timeouts
 
@@ -221,6 +222,61 @@ class HttpClient:
                 conn.abort()
             raise
 
+    # -- streamed responses -------------------------------------------------------------
+
+    async def stream(
+        self,
+        origin: Origin,
+        request: bytes,
+        receiver: StreamReceiver,
+        *,
+        timeouts: Timeouts | None = None,
+    ) -> Response:
+        """Send ``request`` (not a HEAD); hand its response to ``receiver`` as it arrives.
+
+        ``receiver`` gets the head, then every piece of the body (transfer
+        coding removed), each with the arrival time of its read (see
+        :class:`StreamReceiver`). The returned :class:`Response` has the usual
+        timings but an empty ``body``. ``receive_body`` returning ``True`` ends
+        the response there and closes its connection (the rest is unread).
+        Connections come from the pool :meth:`send` uses; failures raise
+        :class:`HttpError` as there (a stream cut short: ``CLOSED``).
+        """
+        pool = self._last_pool if origin is self._last_origin else self._pool_for(origin)
+        limits = timeouts or self._timeouts
+        read_ns, total_ns = _ns(limits.read), _ns(limits.total)
+        began = 0
+        while True:
+            reused = bool(pool.idle) and not began
+            if reused:
+                conn, opened = pool.idle.pop(), 0
+            else:
+                opened = began or time.monotonic_ns()
+                conn = await self._open(origin, pool, limits, total_ns)
+            waiter = conn.start(request, False, read_ns, total_ns, opened)
+            if not waiter.done():
+                # Nothing can be read before the next await: the sink is in place
+                # before the first byte of the response.
+                conn.parser.stream(TimedSink(conn, receiver))
+            try:
+                return await waiter
+            except HttpError as exc:
+                # As in send(): a kept-alive connection closed while idle fails
+                # before any byte; an idempotent request may go once more.
+                if (
+                    reused
+                    and conn.rx == 0
+                    and (exc.kind is ErrorKind.RESET or exc.kind is ErrorKind.CLOSED)
+                    and request.startswith(_IDEMPOTENT)
+                ):
+                    began = conn.start_ns
+                    continue
+                raise
+            except BaseException:
+                if conn.waiter is waiter:  # cancelled while in flight: the stream is lost
+                    conn.abort()
+                raise
+
     def _pool_for(self, origin: Origin) -> Pool:
         pool = self._pools.get(origin)
         if pool is None:
@@ -246,21 +302,29 @@ class HttpClient:
         limit, kind = limits.connect or None, ErrorKind.CONNECT_TIMEOUT
         if total_ns and (limit is None or total_ns < limit * 1e9):
             limit, kind = total_ns / 1e9, ErrorKind.TOTAL_TIMEOUT
+        resolving = [False]  # set by _connect while it waits for the resolver
         try:
             async with asyncio.timeout(limit):
-                return await self._connect(origin, pool)
+                return await self._connect(origin, pool, resolving)
         except TimeoutError:
+            if resolving[0] and kind is ErrorKind.CONNECT_TIMEOUT:
+                # The resolver never answered: a DNS problem, not the target's.
+                raise HttpError(
+                    ErrorKind.DNS, f"cannot resolve {origin.host}: no answer in {limit:g} s"
+                ) from None
             what = "connect to" if kind is ErrorKind.CONNECT_TIMEOUT else "request to"
             raise HttpError(kind, f"{what} {pool.where} timed out after {limit:g} s") from None
 
-    async def _connect(self, origin: Origin, pool: Pool) -> Connection:
+    async def _connect(self, origin: Origin, pool: Pool, resolving: list[bool]) -> Connection:
         loop = asyncio.get_running_loop()
         where = pool.where
         began = resolved = time.monotonic_ns()
         if _is_ip(origin.host):
             addresses = [origin.host]
         else:
+            resolving[0] = True
             addresses = await self._resolve(loop, origin)
+            resolving[0] = False
             resolved = time.monotonic_ns()
         conn = Connection(pool, self._deadlines)
         transport: asyncio.BaseTransport | None = None

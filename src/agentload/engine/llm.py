@@ -1,0 +1,280 @@
+"""The ``llm`` step: one chat-completions request, its reply streamed, timed and checked.
+
+Per request: render (or reuse) the request bytes, hand a
+:class:`~agentload.protocols.llm.ChatResponse` to ``HttpClient.stream`` (it
+sees every chunk with its arrival time), then record the ``http_*`` metrics
+of the request and the ``llm_*`` metrics of the reply (docs/metrics.md, "LLM
+streaming"), run the checks and captures on the assembled reply.
+
+What counts as failed (``llm_requests_failed``, and ``http_req_failed`` of the
+step): no response, a status other than ``expect.status`` (default: 2xx), an
+error in the stream, a malformed stream, or a stream cut short. Latency and
+token metrics come from successful requests only: a time to failure is not a
+latency (as for ``http_req_duration``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from typing import Any
+
+import jsonpath
+import orjson
+
+from agentload.engine._streamed import (
+    HttpSeries,
+    StreamedRequest,
+    draw_think,
+    merge_headers,
+    status_error,
+)
+from agentload.engine.vu import VU
+from agentload.errors import ErrorKind
+from agentload.metrics import Recorder
+from agentload.protocols.http import HttpError, Response
+from agentload.protocols.llm import ChatReply, ChatResponse, chat_request_body, token_metrics
+from agentload.scenario.model import (
+    BodyContainsCheck,
+    Capture,
+    CaptureSource,
+    FinishReasonCheck,
+    HeaderCheck,
+    JsonBody,
+    JsonCheck,
+    JsonObject,
+    JsonValue,
+    LlmCheck,
+    LlmStep,
+    RunConfig,
+    StatusCheck,
+)
+
+__all__ = ["LlmRequest"]
+
+_OK_STATUS = range(200, 300)  # a 3xx carries no completion
+
+
+class _Outcome:
+    """A response and its reply, with the reply document built at most once."""
+
+    __slots__ = ("_doc", "reply", "response")
+
+    def __init__(self, response: Response, reply: ChatReply) -> None:
+        self.response = response
+        self.reply = reply
+        self._doc: dict[str, Any] | None = None
+
+    def document(self) -> dict[str, Any]:
+        if self._doc is None:
+            self._doc = self.reply.document()
+        return self._doc
+
+
+_Checker = Callable[[_Outcome], bool]
+
+
+def _check_fn(check: LlmCheck) -> tuple[str, _Checker]:
+    """A check's label (as request steps label theirs) and its test on an outcome."""
+    if isinstance(check, StatusCheck):
+        codes = frozenset(check.expected)
+        label = "status is " + "|".join(str(s) for s in check.expected)
+        return label, lambda o: o.response.status in codes
+    if isinstance(check, FinishReasonCheck):
+        reasons = frozenset(check.expected)
+        label = "finish_reason is " + "|".join(check.expected)
+        return label, lambda o: o.reply.finish_reason in reasons
+    if isinstance(check, JsonCheck):
+        path = jsonpath.compile(check.path)
+        if check.exists_only:
+            return f"{check.path} exists", lambda o: path.match(o.document()) is not None
+        want = check.expected
+
+        def json_eq(o: _Outcome) -> bool:
+            m = path.match(o.document())
+            return m is not None and bool(m.obj == want)
+
+        return f"{check.path} == {orjson.dumps(want).decode()}", json_eq
+    if isinstance(check, BodyContainsCheck):
+        needle = check.text
+        return f"body contains {needle!r}", lambda o: needle in (o.reply.content or "")
+    assert isinstance(check, HeaderCheck)
+    name, value = check.name, check.expected
+    if value is None:
+        return f"header {name} present", lambda o: o.response.header(name) is not None
+    return f"header {name} == {value!r}", lambda o: o.response.header(name) == value
+
+
+def _capture_fn(capture: Capture) -> Callable[[_Outcome], object | None]:
+    """JSONPath over the reply document, a regex over the reply text, or a header."""
+    if capture.source is CaptureSource.JSON:
+        path = jsonpath.compile(capture.expr)
+
+        def from_json(o: _Outcome) -> object | None:
+            m = path.match(o.document())
+            return None if m is None else m.obj
+
+        return from_json
+    if capture.source is CaptureSource.REGEX:
+        pattern = re.compile(capture.expr)
+
+        def from_regex(o: _Outcome) -> object | None:
+            m = pattern.search(o.reply.content or "")
+            if m is None:
+                return None
+            return m.group(1) if pattern.groups else m.group(0)
+
+        return from_regex
+    header = capture.expr
+    return lambda o: o.response.header(header)
+
+
+def _as_json(value: object) -> JsonValue:
+    # chat_request_body returns plain dicts for what it adds (stream_options).
+    if isinstance(value, dict):
+        return JsonObject(tuple((str(k), _as_json(v)) for k, v in value.items()))
+    return value  # type: ignore[return-value]  # already a JsonValue (templates, numbers, …)
+
+
+class LlmRequest:
+    """A compiled ``llm`` step (see the module docstring)."""
+
+    __slots__ = (
+        "_captures",
+        "_checks",
+        "_e2e",
+        "_explicit_status",
+        "_failed",
+        "_goodput",
+        "_http",
+        "_itl",
+        "_llm_done",
+        "_rate",
+        "_request",
+        "_slo",
+        "_think",
+        "_timeouts",
+        "_tokens",
+        "_tpot",
+        "_ttfot",
+        "_ttft",
+        "name",
+    )
+
+    def __init__(
+        self, step: LlmStep, *, scenario: str, config: RunConfig, recorder: Recorder
+    ) -> None:
+        self.name = step.name
+        body = chat_request_body(
+            step.model, step.messages, stream=step.stream, params=dict(step.params)
+        )
+        self._request = StreamedRequest(
+            base=config.target,
+            method="POST",
+            url=step.url,
+            headers=merge_headers(config.headers, step.headers),
+            query=step.query,
+            body=JsonBody(_as_json(body)),
+        )
+        self._timeouts = step.timeouts or config.timeouts
+        self._think = step.think
+        self._http = HttpSeries(
+            recorder, (("method", "POST"), ("name", step.name), ("scenario", scenario))
+        )
+        tags = (("name", step.name), ("scenario", scenario))
+        self._ttft = recorder.trend("llm_ttft", tags).add
+        self._ttfot = recorder.trend("llm_ttfot", tags).add
+        self._itl = recorder.trend("llm_itl", tags).add
+        self._tpot = recorder.trend("llm_tpot", tags).add
+        self._e2e = recorder.trend("llm_e2e", tags).add
+        self._llm_done = recorder.trend("llm_done", tags).add
+        self._rate = recorder.trend("llm_output_tokens_per_s", tags).add
+        self._tokens = recorder.counter("llm_output_tokens", tags).add
+        self._failed = recorder.rate("llm_requests_failed", tags).add
+        self._slo = step.slo
+        self._goodput = recorder.rate("llm_goodput", tags).add if step.slo is not None else None
+        statuses = [s for c in step.checks if isinstance(c, StatusCheck) for s in c.expected]
+        self._explicit_status = frozenset(statuses) if statuses else None
+        self._checks = tuple(
+            (fn, self._http.check(label)) for label, fn in map(_check_fn, step.checks)
+        )
+        self._captures = tuple((c.var, _capture_fn(c)) for c in step.captures)
+
+    async def run(self, vu: VU, intended_ns: int) -> bool:
+        """Send the request, read the reply, record; ``False`` stops the iteration."""
+        try:
+            origin, raw = self._request.encode(vu.variables)
+        except KeyError:
+            self._fail_without_reply(ErrorKind.SCRIPT, 0)
+            return False
+        chat = ChatResponse()
+        try:
+            resp = await vu.http.stream(origin, raw, chat, timeouts=self._timeouts)
+        except HttpError as exc:
+            kind = exc.kind
+            if chat.status and (kind is ErrorKind.CLOSED or kind is ErrorKind.RESET):
+                kind = ErrorKind.STREAM_CUT  # the answer had begun: the stream was cut
+            self._fail_without_reply(kind, chat.status)
+            return False
+        reply = chat.reply(start_ns=resp.start_ns, end_ns=resp.end_ns)
+        expected = self._explicit_status
+        http_ok = resp.status in (_OK_STATUS if expected is None else expected)
+        ok = http_ok and reply.error_kind is None
+        self._http.response(resp, intended_ns, failed=not ok)
+        self._failed(not ok)
+        if not http_ok:
+            self._http.error(status_error(resp.status))
+        elif reply.error_kind is not None:
+            self._http.error(reply.error_kind)
+        if ok:
+            self._record(reply)
+        elif self._goodput is not None:
+            self._goodput(False)
+        outcome = _Outcome(resp, reply)
+        for check, add in self._checks:
+            passed = check(outcome)
+            add(passed)
+            if not passed and ok:
+                self._http.error(ErrorKind.CHECK_FAILED)
+        for var, capture in self._captures:
+            value = capture(outcome)
+            if value is None:
+                self._http.error(ErrorKind.CAPTURE_FAILED)
+                return False
+            vu.variables[var] = value
+        if self._think is not None:
+            await asyncio.sleep(draw_think(self._think, vu))
+        return True
+
+    def _record(self, reply: ChatReply) -> None:
+        m = token_metrics(reply.timing)
+        if m.ttft_ns is not None:
+            self._ttft(m.ttft_ns // 1000)
+        if m.ttfot_ns is not None:
+            self._ttfot(m.ttfot_ns // 1000)
+        itl = self._itl
+        for gap in m.itl_ns:
+            itl(gap // 1000)
+        if m.tpot_ns is not None:
+            self._tpot(round(m.tpot_ns / 1000))
+        if m.output_tokens_per_s is not None:
+            self._rate(round(m.output_tokens_per_s))
+        if m.e2e_ns is not None:
+            self._e2e(m.e2e_ns // 1000)
+        if m.done_ns is not None:
+            self._llm_done(m.done_ns // 1000)
+        self._tokens(m.output_tokens)
+        if self._goodput is not None and self._slo is not None:
+            self._goodput(self._slo.met_by(m))
+
+    def _fail_without_reply(self, kind: ErrorKind, status: int) -> None:
+        # No (complete) response: the request counts, as failed, under the
+        # status of its head if one came, else "0"; every check fails.
+        self._http.error(kind)
+        self._http.failure(status)
+        self._failed(True)
+        if self._goodput is not None:
+            self._goodput(False)
+        for _check, add in self._checks:
+            add(False)
