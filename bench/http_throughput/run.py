@@ -431,8 +431,8 @@ def gen_agentload(workers: int) -> Callable[[Ctx, int], Row]:
                 str(out_dir),
                 "--quiet",
             ]
-            if workers > 1:
-                cmd += ["--workers", str(workers)]
+            # Always explicit: the CLI's default is one worker per CPU.
+            cmd += ["--workers", str(workers)]
             p = run_measured(cmd, ctx.nginx, pin, ctx.duration + 60)
             summary = out_dir / "summary.json"
             if not summary.exists():
