@@ -7,13 +7,18 @@ Exit codes (docs/results.md): 0 every threshold passed, 1 a threshold failed,
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from agentload import __version__
 from agentload.cli._errors import report_errors
 from agentload.errors import ExitCode
+
+if TYPE_CHECKING:
+    from agentload.cli._run import RunOptions
 
 __all__ = ["main"]
 
@@ -33,27 +38,49 @@ def cli() -> None:
     """
 
 
+_LOAD_OPTIONS = (
+    click.argument("scenario", type=click.Path(path_type=Path)),
+    click.option(
+        "--target", "-t", help="Base URL of the system under test (overrides config.target)."
+    ),
+    click.option("--duration", "-d", help="Run for this long, e.g. 30s or 5m (constant loads)."),
+    click.option("--vus", "-u", help="Constant number of virtual users (closed model)."),
+    click.option("--rate", "-r", help="Constant arrival rate in iterations/s (open model)."),
+    click.option("--preset", help="A load preset instead of the file's load, e.g. stress."),
+    click.option("--scale", help="Multiply every VU count and rate, e.g. 0.5 (applied last)."),
+    click.option(
+        "--env",
+        "-e",
+        "env_pairs",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="Set ${env.KEY} for the scenario; repeatable.",
+    ),
+)
+
+
+def _load_options(fn: Callable[..., None]) -> Callable[..., None]:
+    """The scenario argument and the flags that override its load (run and inspect)."""
+    for option in reversed(_LOAD_OPTIONS):
+        fn = option(fn)
+    return fn
+
+
+def _options(load: dict[str, Any], **more: Any) -> RunOptions:
+    """RunOptions from the shared flags (``env_pairs`` parsed) and a command's own."""
+    from agentload.cli._run import RunOptions, parse_env_pairs
+
+    pairs = load.pop("env_pairs")
+    return RunOptions(env=parse_env_pairs(pairs), **load, **more)
+
+
 @cli.command(context_settings=_CONTEXT)
-@click.argument("scenario", type=click.Path(path_type=Path))
-@click.option("--target", "-t", help="Base URL of the system under test (overrides config.target).")
+@_load_options
 @click.option(
     "--out",
     "-o",
     type=click.Path(path_type=Path),
     help="Results directory (default: results/<timestamp>).",
-)
-@click.option("--duration", "-d", help="Run for this long, e.g. 30s or 5m (constant loads).")
-@click.option("--vus", "-u", help="Constant number of virtual users (closed model).")
-@click.option("--rate", "-r", help="Constant arrival rate in iterations/s (open model).")
-@click.option("--preset", help="A load preset instead of the file's load, e.g. stress.")
-@click.option("--scale", help="Multiply every VU count and rate, e.g. 0.5 (applied last).")
-@click.option(
-    "--env",
-    "-e",
-    "env_pairs",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="Set ${env.KEY} for the scenario; repeatable.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No live progress line.")
 @click.option(
@@ -78,34 +105,20 @@ def cli() -> None:
     help="When a worker dies: stop the run (exit 3), or go on with the others (degraded).",
 )
 def run(
-    scenario: Path,
-    target: str | None,
     out: Path | None,
-    duration: str | None,
-    vus: str | None,
-    rate: str | None,
-    preset: str | None,
-    scale: str | None,
-    env_pairs: tuple[str, ...],
     quiet: bool,
     no_preflight: bool,
     workers: str,
     on_worker_failure: str,
+    **load: Any,
 ) -> None:
     """Run SCENARIO (a YAML file) and write summary.json, timeseries.jsonl and more."""
-    from agentload.cli._run import RunOptions, execute_run, parse_env_pairs
+    from agentload.cli._run import execute_run
 
     def go() -> int:
-        opts = RunOptions(
-            scenario=scenario,
-            target=target,
+        opts = _options(
+            load,
             out=out,
-            duration=duration,
-            vus=vus,
-            rate=rate,
-            preset=preset,
-            scale=scale,
-            env=parse_env_pairs(env_pairs),
             quiet=quiet,
             preflight=not no_preflight,
             workers=workers,
@@ -117,14 +130,7 @@ def run(
 
 
 @cli.command(context_settings=_CONTEXT)
-@click.argument("scenario", type=click.Path(path_type=Path))
-@click.option("--target", "-t", help="Base URL (overrides config.target).")
-@click.option("--duration", "-d", help="Override the duration of a constant load.")
-@click.option("--vus", "-u", help="Override with a constant number of VUs.")
-@click.option("--rate", "-r", help="Override with a constant arrival rate.")
-@click.option("--preset", help="A load preset instead of the file's load.")
-@click.option("--scale", help="Multiply every VU count and rate (applied last).")
-@click.option("--env", "-e", "env_pairs", multiple=True, metavar="KEY=VALUE")
+@_load_options
 @click.option(
     "--segments",
     type=click.IntRange(1, 1024),
@@ -133,36 +139,13 @@ def run(
     help="Also show how the plan splits across this many workers.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the compiled plan as JSON.")
-def inspect(
-    scenario: Path,
-    target: str | None,
-    duration: str | None,
-    vus: str | None,
-    rate: str | None,
-    preset: str | None,
-    scale: str | None,
-    env_pairs: tuple[str, ...],
-    segments: int,
-    as_json: bool,
-) -> None:
+def inspect(segments: int, as_json: bool, **load: Any) -> None:
     """Validate SCENARIO and print the compiled load plan, without sending anything."""
     from agentload.cli._inspect import inspect_plan
-    from agentload.cli._run import RunOptions, parse_env_pairs
 
-    def go() -> int:
-        opts = RunOptions(
-            scenario=scenario,
-            target=target,
-            duration=duration,
-            vus=vus,
-            rate=rate,
-            preset=preset,
-            scale=scale,
-            env=parse_env_pairs(env_pairs),
-        )
-        return inspect_plan(opts, segments=segments, as_json=as_json)
-
-    sys.exit(report_errors(go))
+    sys.exit(
+        report_errors(lambda: inspect_plan(_options(load), segments=segments, as_json=as_json))
+    )
 
 
 @cli.command(
