@@ -29,7 +29,13 @@ from agentload.distributed.protocol import (
     ToCoordinator,
     ToWorker,
 )
-from agentload.engine.runner import Capacity, RunResult, SnapshotSink, StopReason
+from agentload.engine.runner import (
+    Capacity,
+    RunResult,
+    SnapshotSink,
+    StopReason,
+    check_aborts,
+)
 from agentload.metrics import Aggregate, Snapshot
 from agentload.profiles import Plan
 from agentload.thresholds import Threshold, evaluate
@@ -344,27 +350,13 @@ class Coordinator:
             self._check_aborts()
 
     def _check_aborts(self) -> None:
-        # The same rule as Runner._check_aborts, on the merged aggregate.
-        elapsed = self.duration
-        breakpoint = self.plan is not None and self.plan.breakpoint
-        armed = [
-            t
-            for t in self.thresholds
-            if (t.abort_on_fail or breakpoint) and elapsed >= t.delay_abort_eval
-        ]
-        if not armed or self._stop_level:
+        # The same rule as the in-process runner, on the merged aggregate.
+        if self._stop_level:
             return
-        failed = [r for r in evaluate(armed, self.aggregate, elapsed=elapsed) if not r.passed]
-        if not failed:
-            return
-        if breakpoint and self.plan is not None:
-            first = failed[0].threshold
-            self.capacity = Capacity(
-                rate=self.plan.unsplit().rate_at(elapsed),
-                at_s=elapsed,
-                threshold=f"{first.selector}: {first.source}",
-            )
-        self.request_stop(StopReason.THRESHOLD_ABORT)
+        stop, capacity = check_aborts(self.plan, self.thresholds, self.aggregate, self.duration)
+        if stop:
+            self.capacity = capacity
+            self.request_stop(StopReason.THRESHOLD_ABORT)
 
     def _fail(self, w: _Worker, reason: str, *, react: bool = True) -> None:
         w.phase = _Phase.FAILED

@@ -27,7 +27,7 @@ from agentload.protocols.http import Deadlines, HttpClient
 from agentload.scenario.model import ScenarioFile
 from agentload.thresholds import Threshold, ThresholdResult, evaluate
 
-__all__ = ["Capacity", "RunResult", "Runner", "SnapshotSink", "StopReason"]
+__all__ = ["Capacity", "RunResult", "Runner", "SnapshotSink", "StopReason", "check_aborts"]
 
 
 class StopReason(enum.StrEnum):
@@ -210,24 +210,40 @@ class Runner:
             sink.on_snapshot(snapshot, self.aggregate, end)
 
     def _check_aborts(self) -> None:
-        elapsed = self._last_snapshot_s
-        # A breakpoint test stops at the first failed threshold, whatever its flag:
-        # finding that point is the test's purpose.
-        breakpoint = self.plan.breakpoint
-        armed = [
-            t
-            for t in self.thresholds
-            if (t.abort_on_fail or breakpoint) and elapsed >= t.delay_abort_eval
-        ]
-        if not armed or self._stop_reason is not StopReason.COMPLETED:
+        if self._stop_reason is not StopReason.COMPLETED:
             return
-        failed = [r for r in evaluate(armed, self.aggregate, elapsed=elapsed) if not r.passed]
-        if failed:
-            if breakpoint:
-                first = failed[0].threshold
-                self._capacity = Capacity(
-                    rate=self.plan.unsplit().rate_at(elapsed),
-                    at_s=elapsed,
-                    threshold=f"{first.selector}: {first.source}",
-                )
+        stop, capacity = check_aborts(
+            self.plan, self.thresholds, self.aggregate, self._last_snapshot_s
+        )
+        if stop:
+            self._capacity = capacity
             self.stop(StopReason.THRESHOLD_ABORT)
+
+
+def check_aborts(
+    plan: Plan | None, thresholds: Sequence[Threshold], aggregate: Aggregate, elapsed: float
+) -> tuple[bool, Capacity | None]:
+    """Should the run stop now, and (breakpoint tests) what capacity was found?
+
+    Pure, so that one process and the multi-worker coordinator decide alike:
+    a threshold marked ``abort_on_fail`` — or any threshold, in a breakpoint
+    test, whose purpose is finding that point — failed after its
+    ``delay_abort_eval``.
+    """
+    breakpoint = plan is not None and plan.breakpoint
+    armed = [
+        t for t in thresholds if (t.abort_on_fail or breakpoint) and elapsed >= t.delay_abort_eval
+    ]
+    if not armed:
+        return False, None
+    failed = [r for r in evaluate(armed, aggregate, elapsed=elapsed) if not r.passed]
+    if not failed:
+        return False, None
+    if plan is None or not breakpoint:
+        return True, None
+    first = failed[0].threshold
+    return True, Capacity(
+        rate=plan.unsplit().rate_at(elapsed),
+        at_s=elapsed,
+        threshold=f"{first.selector}: {first.source}",
+    )

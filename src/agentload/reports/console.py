@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from agentload.reports.formatting import fmt_ms
 from agentload.reports.redact import redact
 
 __all__ = ["make_console", "render_summary"]
@@ -34,15 +35,7 @@ _TREND_COLUMNS = ("min", "med", "avg", "p90", "p95", "p99", "max")
 
 
 def _ms(value: object) -> str:
-    if not isinstance(value, int | float):
-        return "-"
-    if value >= 1000:
-        return f"{value / 1000:.2f}s"
-    if value >= 100:
-        return f"{value:.0f}ms"
-    if value >= 10:
-        return f"{value:.1f}ms"
-    return f"{value:.2f}ms"
+    return fmt_ms(value, sep="")
 
 
 def _num(value: object) -> str:

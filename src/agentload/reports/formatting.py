@@ -7,17 +7,20 @@ import datetime as dt
 __all__ = ["fmt_count", "fmt_duration_s", "fmt_ms", "fmt_pct", "fmt_rate", "fmt_timestamp"]
 
 
-def fmt_ms(value: object) -> str:
-    """A latency in ms for humans: ``0.42 ms``, ``12.3 ms``, ``240 ms``, ``1.50 s``."""
+def fmt_ms(value: object, sep: str = " ") -> str:
+    """A latency in ms for humans: ``0.42 ms``, ``12.3 ms``, ``240 ms``, ``1.50 s``.
+
+    ``sep`` goes between number and unit (the console's tables use ``""``).
+    """
     if not isinstance(value, int | float) or isinstance(value, bool):
         return "–"
     if value >= 1000:
-        return f"{value / 1000:.2f} s"
+        return f"{value / 1000:.2f}{sep}s"
     if value >= 100:
-        return f"{value:.0f} ms"
+        return f"{value:.0f}{sep}ms"
     if value >= 10:
-        return f"{value:.1f} ms"
-    return f"{value:.2f} ms"
+        return f"{value:.1f}{sep}ms"
+    return f"{value:.2f}{sep}ms"
 
 
 def fmt_count(value: object) -> str:
