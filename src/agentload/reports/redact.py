@@ -1,36 +1,9 @@
-"""Redaction of secrets in anything we print or write.
+"""Redaction of secrets in outputs; the rules live in :mod:`agentload._redact`.
 
-Secrets reach outputs through URLs (``user:pass@host``, ``?api_key=…``) and
-free text (``Bearer …`` in an error message). Every renderer passes names,
-URLs and messages through :func:`redact`; the fuller sweep over headers and
-bodies belongs to the failure samples, which store nothing unredacted.
+They sit in a leaf module so that the scenario loader can mask the request
+names it derives from URLs before any metric is tagged with them.
 """
 
-from __future__ import annotations
-
-import re
+from agentload._redact import MASK, redact
 
 __all__ = ["MASK", "redact"]
-
-MASK = "***"
-
-_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
-_SECRET_PARAM = re.compile(
-    r"(?P<key>[?&;](?:[\w.-]*[_.-])?(?:token|secret|password|passwd|pwd|api[_-]?key|apikey|key"
-    r"|auth|signature|sig|session|credentials?|jwt)s?=)[^&#\s]*",
-    re.IGNORECASE,
-)
-_AUTH_SCHEME = re.compile(r"\b(?P<scheme>Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
-_HEADERISH = re.compile(
-    r"(?P<key>\b(?:authorization|cookie|set-cookie|x-api-key|api-key|x-auth-token|"
-    r"x-vapi-secret|x-retell-signature)\s*[:=]\s*)[^\r\n,;]+",
-    re.IGNORECASE,
-)
-
-
-def redact(text: str) -> str:
-    """Mask credentials in URLs, secret-looking query parameters, auth headers and tokens."""
-    text = _USERINFO.sub(lambda m: f"{m.group('scheme')}{MASK}@", text)
-    text = _SECRET_PARAM.sub(lambda m: f"{m.group('key')}{MASK}", text)
-    text = _HEADERISH.sub(lambda m: f"{m.group('key')}{MASK}", text)
-    return _AUTH_SCHEME.sub(lambda m: f"{m.group('scheme')} {MASK}", text)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from agentload._redact import redact
 from agentload.scenario._context import Ctx, did_you_mean
 from agentload.scenario._expect import BODY_KEYS, read_body, read_captures, read_expect
 from agentload.scenario._llm import read_llm_step, read_sse_step
@@ -278,7 +279,9 @@ class _Reader:
         if len(ctx.issues) != before or method is None or url is None:
             return None
         return RequestStep(
-            name=name or f"{method} {url.source}",
+            # A default name comes from the URL as written; a literal secret in it
+            # (?api_key=…) must not become a metric tag in every output.
+            name=name or redact(f"{method} {url.source}"),
             method=method,
             url=url,
             headers=headers or (),

@@ -8,6 +8,7 @@ query, expect, capture, timeout, think).
 
 from __future__ import annotations
 
+from agentload._redact import redact
 from agentload.scenario._context import Ctx, did_you_mean
 from agentload.scenario._expect import read_captures, read_expect
 from agentload.scenario._nodes import YMap, YNode, YScalar, YSeq
@@ -362,7 +363,7 @@ def read_sse_step(
     if len(ctx.issues) != before or url is None or method is None:
         return None
     return SseStep(
-        name=name or f"sse {url.source}",
+        name=name or redact(f"sse {url.source}"),  # no literal secret in a metric tag
         method=method,
         url=url,
         headers=headers or (),
