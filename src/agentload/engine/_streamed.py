@@ -40,6 +40,7 @@ __all__ = [
     "HttpSeries",
     "StreamedRequest",
     "draw_think",
+    "http_appenders",
     "json_is_static",
     "merge_headers",
     "render_json",
@@ -159,6 +160,25 @@ def status_error(status: int) -> ErrorKind:
     return ErrorKind.CHECK_FAILED
 
 
+def http_appenders(
+    recorder: Recorder, tags: tuple[tuple[str, str], ...]
+) -> tuple[Callable[..., None], ...]:
+    """The per-status HTTP series of a request, as bound appenders, in this order:
+    ``http_reqs``, ``http_req_failed``, ``http_req_duration``, ``http_req_service_time``,
+    ``http_req_waiting``, ``data_sent``, ``data_received`` (request and streamed steps alike).
+    """
+    r = recorder
+    return (
+        r.counter("http_reqs", tags).add,
+        r.rate("http_req_failed", tags).add,
+        r.trend("http_req_duration", tags).add,
+        r.trend("http_req_service_time", tags).add,
+        r.trend("http_req_waiting", tags).add,
+        r.counter("data_sent", tags).add,
+        r.counter("data_received", tags).add,
+    )
+
+
 class HttpSeries:
     """The ``http_*``, ``errors`` and ``checks`` series of one streamed step."""
 
@@ -176,16 +196,8 @@ class HttpSeries:
     def _series(self, status: int) -> tuple[Callable[..., None], ...]:
         series = self._by_status.get(status)
         if series is None:
-            r, tags = self._recorder, (*self.tags, ("status", str(status)))
-            series = self._by_status[status] = (
-                r.counter("http_reqs", tags).add,
-                r.rate("http_req_failed", tags).add,
-                r.trend("http_req_duration", tags).add,
-                r.trend("http_req_service_time", tags).add,
-                r.trend("http_req_waiting", tags).add,
-                r.counter("data_sent", tags).add,
-                r.counter("data_received", tags).add,
-            )
+            tags = (*self.tags, ("status", str(status)))
+            series = self._by_status[status] = http_appenders(self._recorder, tags)
         return series
 
     def response(self, resp: Response, intended_ns: int, *, failed: bool) -> None:

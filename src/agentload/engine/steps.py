@@ -26,7 +26,14 @@ from typing import Any, Protocol
 import jsonpath
 import orjson
 
-from agentload.engine._streamed import draw_think, json_is_static, merge_headers, render_json
+from agentload.engine._streamed import (
+    draw_think,
+    http_appenders,
+    json_is_static,
+    merge_headers,
+    render_json,
+    status_error,
+)
 from agentload.engine.llm import LlmRequest
 from agentload.engine.sse import SseRequest
 from agentload.engine.vu import VU
@@ -189,13 +196,15 @@ class _StatusSeries:
         error: ErrorKind | None,
         status_checks: tuple[tuple[Callable[[bool], None], bool], ...],
     ) -> None:
-        self.duration = recorder.trend("http_req_duration", tags).add
-        self.service = recorder.trend("http_req_service_time", tags).add
-        self.waiting = recorder.trend("http_req_waiting", tags).add
-        self.reqs = recorder.counter("http_reqs", tags).add
-        self.failed = recorder.rate("http_req_failed", tags).add
-        self.sent = recorder.counter("data_sent", tags).add
-        self.received = recorder.counter("data_received", tags).add
+        (
+            self.reqs,
+            self.failed,
+            self.duration,
+            self.service,
+            self.waiting,
+            self.sent,
+            self.received,
+        ) = http_appenders(recorder, tags)
         self.ok = ok
         self.error = error
         self.status_checks = status_checks
@@ -351,15 +360,7 @@ class _Request:
     def _series(self, status: int) -> _StatusSeries:
         expected = self._explicit_status
         ok = status in _OK_STATUS if expected is None else status in expected
-        error = None
-        if not ok and status:
-            error = (
-                ErrorKind.HTTP_5XX
-                if status >= 500
-                else ErrorKind.HTTP_4XX
-                if status >= 400
-                else ErrorKind.CHECK_FAILED
-            )
+        error = status_error(status) if not ok and status else None
         series = _StatusSeries(
             self._recorder,
             (*self._base_tags, ("status", str(status))),
