@@ -13,7 +13,9 @@ A step is one of
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 from agentload._redact import redact
 from agentload.scenario._context import Ctx, did_you_mean
@@ -46,7 +48,20 @@ _REQUEST_KEYS = (
     "timeout",
     "think",
 )
-_STEP_KINDS = ("request", *_VERBS, "llm", "sse", "think")
+
+# A reader for a step written as ``- kind: {…}``: it gets the inner mapping and
+# returns the step, or None after recording its issues on ``ctx``.
+MappingStepReader: TypeAlias = Callable[..., Step | None]
+
+# Step kinds whose whole step is one mapping, with what the mapping must hold
+# (for the "expected …" message) and its reader. A new protocol's steps are
+# registered here: ``kind: (what, reader)``; the reader's signature is
+# ``read(ctx, scope, fields, path, *, line, limits)``.
+_MAPPING_STEPS: dict[str, tuple[str, MappingStepReader]] = {
+    "llm": ("a mapping with model and messages", read_llm_step),
+    "sse": ("a mapping with url", read_sse_step),
+}
+_STEP_KINDS = ("request", *_VERBS, *_MAPPING_STEPS, "think")
 _SCENARIO_KEYS = ("name", "weight", "flow")
 
 
@@ -199,13 +214,12 @@ class _Reader:
             self.only_key(mapping, path, kind)
             think = think_time(ctx, value, f"{path}.think")
             return None if think is None else ThinkStep(think, value.line)
-        if kind in ("llm", "sse"):
+        if kind in _MAPPING_STEPS:
             self.only_key(mapping, path, kind)
-            what = "a mapping with model and messages" if kind == "llm" else "a mapping with url"
+            what, read = _MAPPING_STEPS[kind]
             fields = ctx.mapping(value, f"{path}.{kind}", what)
             if fields is None:
                 return None
-            read = read_llm_step if kind == "llm" else read_sse_step
             return read(ctx, scope, fields, f"{path}.{kind}", line=mapping.line, limits=self.limits)
         if kind == "request":
             self.only_key(mapping, path, kind)
