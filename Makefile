@@ -24,11 +24,18 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/agentload demo examples/demo.yaml
 
-# The report's browser check renders report.html in Debian's headless Chromium.
+# The report's browser check renders report.html in Debian's headless Chromium;
+# the InfluxDB output test starts Debian's influxd (1.x).
 test-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing chromium (Debian) for the report browser check"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	@command -v influxd >/dev/null 2>&1 || { \
+	  echo "installing influxdb (Debian) for the InfluxDB output test"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq influxdb >/dev/null; }
+	@command -v openssl >/dev/null 2>&1 || { \
+	  echo "installing openssl (Debian) for the wss:// test certificate"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq openssl >/dev/null; }
 
 # pytest exits 5 when it collected no test: that is not a failure of the suite.
 test: install test-deps

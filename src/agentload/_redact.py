@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["MASK", "redact"]
+__all__ = ["MASK", "redact", "redact_body", "redact_header"]
 
 MASK = "***"
 
@@ -34,3 +34,39 @@ def redact(text: str) -> str:
     text = _SECRET_PARAM.sub(lambda m: f"{m.group('key')}{MASK}", text)
     text = _HEADERISH.sub(lambda m: f"{m.group('key')}{MASK}", text)
     return _AUTH_SCHEME.sub(lambda m: f"{m.group('scheme')} {MASK}", text)
+
+
+# --- failure samples: headers and bodies (docs/results.md, "Failure samples") ---
+
+_SECRET_WORDS = (
+    r"authorization|cookie|token|secret|signature|password|passwd|api[_-]?key|apikey"
+    r"|session|credential|private[_-]?key|auth"
+)
+_SECRET_HEADER = re.compile(rf"(?:{_SECRET_WORDS})", re.IGNORECASE)
+# One linear pass over name/value pairs; the name decides (a pattern with the
+# secret words inside a ``[\w.-]*`` run would backtrack on every word).
+_JSON_MEMBER = re.compile(r'(?P<key>"(?P<name>[\w.-]{1,80})"\s*:\s*)"(?:[^"\\]|\\.)*"')
+_FORM_FIELD = re.compile(r"(?P<key>(?:^|(?<=[&\s?;]))(?P<name>[\w.-]{1,80})=)[^&\s]*")
+
+
+def _mask_named(m: re.Match[str], quote: str) -> str:
+    if _SECRET_HEADER.search(m.group("name")):
+        return f"{m.group('key')}{quote}{MASK}{quote}"
+    return m.group(0)
+
+
+def redact_header(name: str, value: str) -> str:
+    """A header's value with secrets masked: whole values of credential-bearing headers
+    (Authorization, Cookie, Set-Cookie, X-Api-Key, anything naming a token, secret,
+    signature, session or key), and secrets inside any other value."""
+    if _SECRET_HEADER.search(name):
+        return MASK
+    return redact(value)
+
+
+def redact_body(text: str) -> str:
+    """A request or response body with secrets masked: JSON string members and form
+    fields whose name names a credential, plus everything :func:`redact` masks."""
+    text = _JSON_MEMBER.sub(lambda m: _mask_named(m, '"'), text)
+    text = _FORM_FIELD.sub(lambda m: _mask_named(m, ""), text)
+    return redact(text)

@@ -18,7 +18,7 @@ import pytest
 from tests.conftest import run_cli
 
 REPORT_FILES = ("report.html", "stats.csv", "history.csv", "junit.xml")
-CHARTS = ("throughput", "latency", "errors", "heatmap", "distribution")
+CHARTS = ("throughput", "latency", "errors", "heatmap", "distribution", "generator")
 
 TINY = """
 config:

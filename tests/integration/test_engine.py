@@ -27,10 +27,20 @@ def run(text: str, *, stop_after: float | None = None) -> RunResult:
     ]
     runner = Runner(sf, plan, thresholds=thresholds)
 
+    async def stop_later(after: float) -> None:
+        # Timed on the run's own clock: the runner's start-up (probes, pools) is
+        # not part of the run, and on a busy machine it takes a while.
+        while runner.elapsed < after:
+            await asyncio.sleep(0.02)
+        runner.stop()
+
     async def go() -> RunResult:
         if stop_after is not None:
-            asyncio.get_running_loop().call_later(stop_after, runner.stop)
-        return await runner.run()
+            stopper = asyncio.create_task(stop_later(stop_after))
+        result = await runner.run()
+        if stop_after is not None:
+            stopper.cancel()
+        return result
 
     return asyncio.run(go())
 

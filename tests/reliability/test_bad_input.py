@@ -118,13 +118,41 @@ CASES = [
         "duplicate key 'flow' (first at line 4)",
         "keep only one",
     ),
-    Case("deep-nesting", _deep(), "s.yaml: ", "nested too deeply", "flatten the structure"),
+    Case(
+        "deep-nesting",
+        _deep(),
+        "s.yaml:1: ",
+        "values are nested more than 100 levels deep",
+        "flatten the structure",
+    ),
     Case(
         "alias-bomb",
         _alias_bomb(),
         "s.yaml:1: ",
         "expands to more than 200000 values",
         "write a smaller file",
+    ),
+    Case(
+        "huge-file",
+        HEAD + "flow:\n" + "  - get: /health\n" * 300_000,
+        "s.yaml: ",
+        "a scenario is at most 4 MB",
+        "keep large data in a data file",
+    ),
+    Case(
+        "exponent-vus",
+        f"config:\n  target: {TARGET}\nload: {{vus: 1e3, duration: 1s}}\n" + FLOW,
+        "s.yaml:3: ",
+        "load.vus: expected a VU count, found the text '1e3'",
+        "write it as a plain number without quotes, e.g. 1000",
+    ),
+    Case(
+        "duration-flag-inf",
+        HEAD + FLOW,
+        "s.yaml: ",
+        "--duration: must be a finite duration, got 'inf'",
+        "e.g. --duration 30s",
+        args=("--duration", "inf"),
     ),
     # -- structure: unknown keys, wrong types ---------------------------------------------
     Case(
@@ -266,6 +294,59 @@ CASES = [
         "s.yaml:8: ",
         "the file path is empty",
         "give a file such as",
+    ),
+    # data feeders (scenario/data.py): the data reference's line, then the data file's own
+    Case(
+        "data-file-missing",
+        HEAD + "data:\n  users: {file: users.csv}\n" + FLOW,
+        "s.yaml:5: ",
+        "data.users: users.csv: cannot read the data file",
+        "check the path (relative to the scenario)",
+    ),
+    Case(
+        "data-file-empty",
+        HEAD + "data:\n  users: {file: users.csv}\n" + FLOW,
+        "s.yaml:5: ",
+        "users.csv: the file is empty",
+        "add a header and at least one row",
+        files={"users.csv": ""},
+    ),
+    Case(
+        "data-csv-ragged-row",
+        HEAD + "data:\n  users: {file: users.csv}\n" + FLOW,
+        "s.yaml:5: ",
+        "users.csv:3: the row has 3 fields, the header 2",
+        "quote values that contain commas",
+        files={"users.csv": "email,password\na@x,p1\nb@x,p2,extra\n"},
+    ),
+    Case(
+        "data-json-malformed",
+        HEAD + "data:\n  tenants: {file: tenants.json}\n" + FLOW,
+        "s.yaml:5: ",
+        "tenants.json:3: not valid JSON",
+        "fix the file",
+        files={"tenants.json": '[\n  {"id": "t1"},\n  {"id": "t2",}\n]\n'},
+    ),
+    Case(
+        "data-strategy-typo",
+        HEAD + "data:\n  users: {values: [a, b], strategy: uniqe}\n" + FLOW,
+        "s.yaml:5: ",
+        "unknown value 'uniqe'",
+        "did you mean 'unique'?",
+    ),
+    Case(
+        "loop-key-typo",
+        HEAD + "flow:\n  - loop: {cuont: 3, steps: [{get: /health}]}\n",
+        "s.yaml:5: ",
+        "unknown key 'cuont'",
+        "did you mean 'count'?",
+    ),
+    Case(
+        "poll-without-until",
+        HEAD + "flow:\n  - poll: {get: /health, interval: 1s}\n",
+        "s.yaml:5: ",
+        "missing 'until'",
+        "say when polling is done",
     ),
     # -- thresholds -------------------------------------------------------------------------
     Case(
@@ -422,6 +503,83 @@ CASES = [
         args=("--out", "afile", "--no-preflight"),
         files={"afile": "not a folder"},
     ),
+    # -- Python scenarios (docs/python-api.md; tests/unit/test_python_api.py has more) ---
+    *[
+        Case(
+            f"python-{cid}",
+            None,
+            where,
+            what,
+            todo,
+            command=("run", "s.py"),
+            files={
+                "s.py": "from agentload.scenario.python import Rate, scenario\n"
+                'config = {"target": "http://127.0.0.1:9"}\n' + body
+            },
+            problems=problems,
+        )
+        for cid, body, where, what, todo, problems in (
+            ("syntax", "load = {'vus': 1\n", "s.py:3: ", "Python syntax error", "fix the code", 1),
+            ("import", "import no_such_module_zz\n", "s.py:3: ", "No module named", "pip", 1),
+            (
+                "raise-at-import",
+                "raise RuntimeError('bad token=abc123')\n",
+                "s.py:3: ",
+                "RuntimeError: bad token=***",
+                "fix the code at that line",
+                1,
+            ),
+            (
+                "bad-weight",
+                "@scenario(weight=0)\nasync def a(ctx): pass\n",
+                "s.py:3: ",
+                "weight must be a whole number >= 1",
+                "write e.g. weight=3",
+                1,
+            ),
+            (
+                "not-async",
+                "@scenario\ndef a(ctx): pass\n",
+                "s.py:3: ",
+                "needs an 'async def' function",
+                "write 'async def a(ctx)'",
+                1,
+            ),
+            (
+                "unknown-metric",
+                "done = Rate('done')\nthresholds = {'don': ['rate>0.9']}\n"
+                "@scenario\nasync def a(ctx): pass\n",
+                "s.py:4: ",
+                "unknown metric 'don'",
+                "did you mean 'done'?",
+                1,
+            ),
+            (
+                "no-scenario",
+                "x = 1\n",
+                "s.py: ",
+                "no scenario",
+                "decorate an 'async def f(ctx)' function",
+                1,
+            ),
+        )
+    ],
+    Case(
+        "yaml-python-step-unknown-function",
+        HEAD + "flow:\n  - python: helpers.py:record_phaze\n",
+        "s.yaml:5: ",
+        "helpers.py has no function 'record_phaze'",
+        "did you mean 'record_phase'?",
+        files={"helpers.py": "async def record_phase(ctx):\n    pass\n"},
+    ),
+    Case(
+        "yaml-python-step-broken-module",
+        HEAD + "flow:\n  - python: helpers.py:f\n",
+        "s.yaml:5: ",
+        "helpers.py:1: Python syntax error",
+        "fix the code",
+        files={"helpers.py": "async def f(ctx) pass\n"},
+    ),
 ]
 
 _TRAILER = re.compile(r"\d+ problems found; nothing was sent to the target\.")
@@ -447,12 +605,22 @@ class Outcome:
 
 
 @pytest.fixture(scope="module")
-def outcomes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Outcome]]:
-    """Every case's CLI run, a few at once (each in its own folder)."""
+def outcomes(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[dict[str, Outcome]]:
+    """The selected cases' CLI runs, a few at once (each in its own folder)."""
     base = tmp_path_factory.mktemp("bad-input")
+    selected = {
+        item.callspec.params["case"].id
+        for item in request.session.items
+        if isinstance(item, pytest.Function)
+        and item.originalname == "test_bad_input"
+        and item.module is request.module
+    }
+    cases = [c for c in CASES if c.id in selected]
     with refusing_port() as port:
         target = f"http://127.0.0.1:{port}"
-        for case in CASES:
+        for case in cases:
             _prepare(case, base / case.id, target)
 
         def run(case: Case) -> Outcome:
@@ -461,7 +629,7 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Out
 
         workers = min(4, (os.cpu_count() or 2) + 1)
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            yield dict(zip([c.id for c in CASES], pool.map(run, CASES), strict=True))
+            yield dict(zip([c.id for c in cases], pool.map(run, cases), strict=True))
 
 
 def _param(case: Case) -> object:
@@ -474,6 +642,8 @@ def test_the_matrix_is_big_enough() -> None:
     assert len({c.id for c in CASES}) == len(CASES)
 
 
+# The first test waits for the whole batch (the module fixture), hence the timeout.
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("case", [_param(c) for c in CASES])
 def test_bad_input(case: Case, outcomes: dict[str, Outcome]) -> None:
     res = outcomes[case.id].result

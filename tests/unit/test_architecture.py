@@ -22,7 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "protocols": set(),
     "profiles": set(),
     "scenario": {"profiles", "protocols", "thresholds", "metrics"},
-    "engine": {"scenario", "profiles", "protocols", "metrics", "thresholds"},
+    "engine": {"scenario", "profiles", "protocols", "metrics", "thresholds", "monitoring"},
     "reports": {"metrics", "thresholds"},
     "target": set(),
     "monitoring": {"metrics"},

@@ -15,6 +15,7 @@ import click
 
 from agentload import __version__
 from agentload.cli._errors import report_errors
+from agentload.cli._observe_flags import observe_flags
 from agentload.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -48,6 +49,14 @@ _LOAD_OPTIONS = (
     click.option("--rate", "-r", help="Constant arrival rate in iterations/s (open model)."),
     click.option("--preset", help="A load preset instead of the file's load, e.g. stress."),
     click.option("--scale", help="Multiply every VU count and rate, e.g. 0.5 (applied last)."),
+    click.option("--profile", help="Use this named load of the file's profiles: section."),
+    click.option("--only", help="Run only these scenarios of the file (comma-separated)."),
+    click.option(
+        "--health",
+        metavar="URL|off",
+        help="Health check before the load (must answer 200, else exit 3) and after it; "
+        "overrides config.health.",
+    ),
     click.option(
         "--env",
         "-e",
@@ -76,13 +85,24 @@ def _options(load: dict[str, Any], **more: Any) -> RunOptions:
 
 @cli.command(context_settings=_CONTEXT)
 @_load_options
+@click.argument("more", nargs=-1, type=click.Path(path_type=Path))  # a suite (cli/_suite.py)
+@click.option(
+    "--scenarios",
+    multiple=True,
+    metavar="NAMES",
+    help="Run a suite: one run per name (a profile, preset or scenario of the file), "
+    "e.g. --scenarios smoke,average,stress.",
+)
 @click.option(
     "--out",
     "-o",
-    type=click.Path(path_type=Path),
-    help="Results directory (default: results/<timestamp>).",
+    "out_values",
+    multiple=True,
+    metavar="DIR|influxdb=URL|json=FILE",
+    help="Results directory (default: results/<timestamp>); influxdb=http://HOST:8086/DB "
+    "also streams each second to InfluxDB, json=FILE to a file of JSON lines. Repeatable.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No live progress line.")
+@click.option("--quiet", "-q", is_flag=True, help="No live dashboard.")
 @click.option(
     "--no-preflight",
     is_flag=True,
@@ -104,27 +124,70 @@ def _options(load: dict[str, Any], **more: Any) -> RunOptions:
     show_default=True,
     help="When a worker dies: stop the run (exit 3), or go on with the others (degraded).",
 )
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path),
+    help="Compare with this earlier run's results directory; a regression fails the run (1).",
+)
+@click.option(
+    "--max-regression",
+    default="10%",
+    show_default=True,
+    help="With --baseline: allowed growth of a p95 or the error rate.",
+)
+@click.option(
+    "--failure-samples",
+    type=click.IntRange(0, 1000),
+    default=5,
+    show_default=True,
+    help="Failing request/response pairs kept per error kind (failures.jsonl, report).",
+)
+@click.option(
+    "--cluster",
+    default=None,
+    metavar="tcp://HOST:PORT|local:N",
+    help="Run the workers on a Dask cluster (needs agentload[dask]): a scheduler's address, "
+    "or local:N to start a local one; --workers auto then means one per Dask thread.",
+)
+@observe_flags
 def run(
-    out: Path | None,
+    more: tuple[Path, ...],
+    scenarios: tuple[str, ...],
+    out_values: tuple[str, ...],
+    observe: dict[str, Any],
     quiet: bool,
     no_preflight: bool,
     workers: str,
     on_worker_failure: str,
+    cluster: str | None,
+    baseline: Path | None,
+    max_regression: str,
+    failure_samples: int,
     **load: Any,
 ) -> None:
-    """Run SCENARIO (a YAML file) and write summary.json, timeseries.jsonl and more."""
-    from agentload.cli._run import execute_run
+    """Run SCENARIO (a YAML file) and write summary.json, timeseries.jsonl and more.
+
+    Several files, --scenarios or a suite file run a suite (cli/_suite.py).
+    """
+    from agentload.cli._observe import ObserveOptions, split_out
+    from agentload.cli._suite import execute_cli_run
 
     def go() -> int:
+        out, outputs = split_out(out_values)
         opts = _options(
             load,
             out=out,
+            observe=ObserveOptions(**observe, outputs=outputs),
             quiet=quiet,
             preflight=not no_preflight,
             workers=workers,
             on_worker_failure=on_worker_failure,
+            cluster=cluster,
+            baseline=baseline,
+            max_regression=max_regression,
+            failure_samples=failure_samples,
         )
-        return execute_run(opts)
+        return execute_cli_run(opts, more, scenarios)
 
     sys.exit(report_errors(go))
 
@@ -192,6 +255,42 @@ def report(results_dir: Path) -> None:
         return 0
 
     sys.exit(report_errors(go))
+
+
+@cli.command(context_settings=_CONTEXT)
+@click.argument("base", metavar="BASE", type=click.Path(path_type=Path))
+@click.argument("new", metavar="NEW", type=click.Path(path_type=Path))
+@click.option("--max-regression", default="10%", show_default=True,
+              help="Allowed growth of a p95 or the error rate, e.g. 10%.")
+@click.option("--min-delta-ms", type=float, default=None,
+              help="A p95 must also grow by this many ms to count [default: 1].")
+@click.option("--html", type=click.Path(path_type=Path),
+              help="Where to write the HTML diff (default: NEW/compare.html).")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+def compare(base: Path, new: Path, max_regression: str, min_delta_ms: float | None,
+            html: Path | None, as_json: bool) -> None:
+    """Compare two results directories: exit 0 no regression, 1 regression, 2 bad input."""
+    from agentload.cli._compare import compare_options, execute_compare
+    from agentload.reports.console import make_console
+
+    sys.exit(report_errors(lambda: execute_compare(
+        base, new, compare_options(max_regression, min_delta_ms), make_console(),
+        html=html, as_json=as_json)))
+
+
+@cli.command(name="init", context_settings=_CONTEXT)
+@click.argument(
+    "kind", type=click.Choice(["http", "chat", "llm", "voice-twilio", "voice-realtime"])
+)
+@click.option(
+    "--dir", "directory", type=click.Path(path_type=Path), default=Path(), show_default=True
+)
+@click.option("--name", help="File name to write (default: KIND.yaml).")
+def init_cmd(kind: str, directory: Path, name: str | None) -> None:
+    """Write a commented, runnable scenario for KIND (never overwrites a file)."""
+    from agentload.cli._init import init_scenario
+
+    sys.exit(report_errors(lambda: (init_scenario(kind, directory, name=name), 0)[1]))
 
 
 def main() -> None:

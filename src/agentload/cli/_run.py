@@ -7,7 +7,6 @@ the engine and the reports together, and nothing below it knows about flags.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 import socket
@@ -24,27 +23,36 @@ except ImportError:  # pragma: no cover - Windows
     uvloop = None  # type: ignore[assignment]
 
 from agentload import __version__
+from agentload.cli._compare import apply_baseline, check_baseline_dir, compare_options
+from agentload.cli._health import check_after, check_before
+from agentload.cli._observe import ObserveOptions, Observers, print_notes
 from agentload.distributed import (
+    DaskExecutor,
     DistributedResult,
+    Executor,
     FailurePolicy,
     LocalProcessExecutor,
     ScenarioSource,
     WorkerJob,
+    parse_cluster,
     run_workers,
     scenario_fingerprint,
     single_process_section,
 )
+from agentload.engine._python_run import run_setup, run_teardown
 from agentload.engine.runner import Runner, RunResult, SnapshotSink
 from agentload.errors import ExitCode, TargetUnavailable, UsageError
-from agentload.profiles import Plan, compile_plan
+from agentload.metrics import BUILTIN_METRICS
+from agentload.profiles import Plan, compile_groups
 from agentload.protocols.http import parse_url
 from agentload.reports.console import make_console, render_summary
-from agentload.reports.live import LiveProgress
 from agentload.reports.report_files import write_reports
 from agentload.reports.results_dir import ResultsDir, default_results_path
 from agentload.reports.saved import ResultsError
 from agentload.reports.summary import RunInfo, build_summary
 from agentload.scenario import ScenarioFile, load_scenario
+from agentload.scenario._user_types import load_groups
+from agentload.scenario.python import declared_metrics, load_python_scenario, setup_overrides
 from agentload.thresholds import Threshold, parse_threshold
 
 __all__ = ["RunOptions", "execute_run", "parse_env_pairs", "prepare"]
@@ -69,6 +77,21 @@ class RunOptions:
     """``auto`` (one per usable CPU, at most one per VU) or a count; 1 runs in this process."""
     on_worker_failure: str = "abort"
     """``abort`` (exit 3) or ``continue`` (a degraded run) when a worker dies."""
+    cluster: str | None = None
+    """A Dask scheduler address or ``local:N``: workers run there (docs/distributed.md)."""
+    baseline: Path | None = None
+    """``--baseline DIR``: compare with that run at the end (cli/_compare.py)."""
+    max_regression: str = "10%"
+    failure_samples: int = 5
+    """Failing request/response pairs kept per error kind (failures.jsonl)."""
+    profile: str | None = None
+    """``--profile NAME``: a named load of the file's ``profiles:`` (cli/_suite.py)."""
+    only: str | None = None
+    """``--only a,b``: run only these scenarios of the file."""
+    health: str | None = None
+    """``--health URL|off``: the health check before and after the load (cli/_health.py)."""
+    observe: ObserveOptions = field(default_factory=ObserveOptions)
+    """Live outputs, monitoring (cli/_observe.py); ``quiet`` there mirrors ``quiet``."""
 
 
 def parse_env_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -87,10 +110,18 @@ def prepare(opts: RunOptions) -> tuple[ScenarioFile, Plan, tuple[Threshold, ...]
     if not opts.scenario.exists():
         raise UsageError(f"{opts.scenario}: no such scenario file; check the path")
     env, overrides = _loader_inputs(opts)
-    sf = load_scenario(opts.scenario, env=env, overrides=overrides)
-    plan = compile_plan(sf.load, [(s.name, s.weight) for s in sf.scenarios])
+    if opts.scenario.suffix == ".py":  # a Python scenario (docs/python-api.md)
+        sf = load_python_scenario(opts.scenario, env=env, overrides=overrides)
+    else:
+        sf = load_scenario(opts.scenario, env=env, overrides=overrides)
+    plan = compile_groups(load_groups(sf.load, sf.scenarios))  # user types: _user_types.py
+    known = {**BUILTIN_METRICS, **declared_metrics(sf)}  # + a Python file's custom metrics
     thresholds = tuple(
-        _with_abort(parse_threshold(t.metric, t.expression), t.abort_on_fail, t.delay_abort_eval)
+        _with_abort(
+            parse_threshold(t.metric, t.expression, metrics=known),
+            t.abort_on_fail,
+            t.delay_abort_eval,
+        )
         for t in sf.thresholds
     )
     return sf, plan, thresholds
@@ -107,6 +138,9 @@ def _loader_inputs(opts: RunOptions) -> tuple[dict[str, str], dict[str, str]]:
             ("rate", opts.rate),
             ("preset", opts.preset),
             ("scale", opts.scale),
+            ("profile", opts.profile),
+            ("only", opts.only),
+            ("health", opts.health),
         )
         if v is not None
     }
@@ -163,10 +197,14 @@ def _extra(result: RunResult) -> dict[str, object]:
     return {"capacity": {"rate": cap.rate, "at_s": cap.at_s, "threshold": cap.threshold}}
 
 
-def _worker_count(opts: RunOptions, plan: Plan, console: Console) -> int:
-    """``--workers`` as a count: ``auto`` is one per CPU this process may use."""
+def _worker_count(
+    opts: RunOptions, plan: Plan, console: Console, cluster: DaskExecutor | None = None
+) -> int:
+    """``--workers`` as a count: ``auto`` is one per CPU this process may use (or Dask thread)."""
     text = opts.workers.strip().lower()
-    if text == "auto":
+    if text == "auto" and cluster is not None:
+        wanted = cluster.connect()
+    elif text == "auto":
         wanted = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 0
         wanted = wanted or os.cpu_count() or 1
     else:
@@ -174,7 +212,7 @@ def _worker_count(opts: RunOptions, plan: Plan, console: Console) -> int:
         if wanted < 1:
             raise UsageError(f"--workers expects auto or a count ≥ 1, got {opts.workers!r}")
     # A worker without VUs would idle (closed model) or drop every arrival (open model).
-    count = max(1, min(wanted, plan.max_vus()))
+    count = max(1, min(wanted, plan.worker_limit()))
     if count < wanted and text != "auto":
         console.print(f"note: {count} workers, not {wanted}: the plan has {plan.max_vus()} VUs")
     return count
@@ -188,17 +226,20 @@ def _run_on_workers(
     sinks: list[SnapshotSink],
     count: int,
     console: Console,
+    executor: Executor,
 ) -> DistributedResult:
     env, overrides = _loader_inputs(opts)
+    overrides.update(setup_overrides(sf))  # setup's result, for every worker (python.py)
     job = WorkerJob(
         ScenarioSource.read(opts.scenario, env=env, overrides=overrides),
         scenario_fingerprint(sf),
         plan,
         count,
+        failure_samples=opts.failure_samples,
     )
     return run_workers(
         job,
-        LocalProcessExecutor(),
+        executor,
         thresholds=thresholds,
         sinks=sinks,
         on_failure=FailurePolicy(opts.on_worker_failure),
@@ -215,26 +256,55 @@ def execute_run(opts: RunOptions, console: Console | None = None) -> int:
     """Run a scenario end to end; returns the exit code. Results are always written."""
     console = console or make_console()
     sf, plan, thresholds = prepare(opts)
-    workers = _worker_count(opts, plan, console)
+    opts.observe.check()  # bad monitoring/output flags: exit 2 before any load
+    if opts.baseline is not None:  # bad baseline or bound: exit 2 before any load
+        compare_options(opts.max_regression)
+        check_baseline_dir(opts.baseline)
+    cluster = DaskExecutor(parse_cluster(opts.cluster)) if opts.cluster else None
+    try:
+        return _execute(opts, console, sf, plan, thresholds, cluster)
+    finally:
+        if cluster is not None:
+            cluster.close(0)
+
+
+def _execute(
+    opts: RunOptions,
+    console: Console,
+    sf: ScenarioFile,
+    plan: Plan,
+    thresholds: tuple[Threshold, ...],
+    cluster: DaskExecutor | None,
+) -> int:
+    workers = _worker_count(opts, plan, console, cluster)
     if opts.preflight:
         _preflight(sf.config.target)
+    health_before = check_before(sf, console, quiet=opts.quiet)
+    sf = run_setup(sf)[0]  # a Python file's setup, once, here (engine/_python_run.py)
     out = opts.out or default_results_path()
     try:
-        results = ResultsDir(out)
+        results = ResultsDir(out, failure_samples=opts.failure_samples)
     except OSError as exc:
         raise UsageError(
             f"--out {out}: cannot write the results there ({exc.strerror or exc}); "
             "give a directory that can be created or written"
         ) from None
     results.write_json("plan.json", plan.to_dict())
-    progress = LiveProgress(console, plan.duration)
-    sinks: list[SnapshotSink] = [results] if opts.quiet else [results, progress]
-    runner = Runner(sf, plan, thresholds=thresholds, sinks=sinks)
+    observers = Observers(
+        replace(opts.observe, quiet=opts.quiet), sf, plan, thresholds, console, [results]
+    )
+    sinks: list[SnapshotSink] = observers.sinks
+    runner = Runner(
+        sf, plan, thresholds=thresholds, sinks=sinks, failure_samples=opts.failure_samples
+    )
     try:
-        with contextlib.nullcontext() if opts.quiet else progress:
+        with observers:
             dist = None
-            if workers > 1:
-                dist = _run_on_workers(opts, sf, plan, thresholds, sinks, workers, console)
+            if workers > 1 or cluster is not None:
+                executor: Executor = cluster or LocalProcessExecutor()
+                dist = _run_on_workers(
+                    opts, sf, plan, thresholds, sinks, workers, console, executor
+                )
             result = dist.run if dist is not None else _run_here(runner, console)
     finally:
         results.close()
@@ -247,6 +317,12 @@ def execute_run(opts: RunOptions, console: Console | None = None) -> int:
         # Continuing without a worker is a choice (a degraded run); losing them all is not.
         if not dist.degraded or len(dist.failed) == workers:
             code = ExitCode.RUN_FAILED
+    teardown_problem = run_teardown(sf)  # a Python file's teardown, once, after the load
+    if teardown_problem is not None:
+        console.print(teardown_problem, style="yellow", markup=False, highlight=False)
+    health, health_failed = check_after(sf, health_before, console)
+    if health_failed and code is ExitCode.OK:
+        code = ExitCode.THRESHOLD_FAILED
     info = RunInfo(
         run_id=uuid.uuid4().hex[:12],
         scenario_file=str(opts.scenario),
@@ -260,16 +336,28 @@ def execute_run(opts: RunOptions, console: Console | None = None) -> int:
         version=__version__,
         extra={
             **_extra(result),
+            **health,
             "workers": dist.summary_section()
             if dist is not None
             else single_process_section(result, os.getpid()),
         },
     )
-    summary = build_summary(result.aggregate, info, result.thresholds, exit_code=int(code))
+    summary = build_summary(
+        result.aggregate, info, result.thresholds, exit_code=int(code),
+        sections=observers.sections(result.aggregate),
+        custom=declared_metrics(sf),
+    )
+    if health_failed:
+        summary["verdict"] = "failed"
     results.write_json("summary.json", summary)
     results.write_json("aggregate.json", result.aggregate.to_dict())
     render_summary(summary, console)
+    print_notes(summary, console)
     console.print(f"results: {results.path}/summary.json", highlight=False)
+    if opts.baseline is not None:
+        code = ExitCode(
+            apply_baseline(opts.baseline, opts.max_regression, results, summary, code, console)
+        )
     try:
         write_reports(results.path)
     except ResultsError as exc:  # the run's own files are written: warn, keep its exit code

@@ -10,10 +10,13 @@ thresholds a one-process run feeds. Layout:
 - :mod:`~agentload.distributed.coordinator` — worker states, failures, aborts (sans I/O)
 - :mod:`~agentload.distributed.executor` — the interface to worker processes
 - :mod:`~agentload.distributed.local` — the local executor (forkserver/spawn, pipes)
+- :mod:`~agentload.distributed.cluster` — the Dask executor (``--cluster``; optional dependency)
+- :mod:`~agentload.distributed.remote` — a cluster task's worker process, dialling back over TCP
 - :mod:`~agentload.distributed.worker` — the worker process
 - :mod:`~agentload.distributed.driver` — the blocking loop tying them together
 """
 
+from agentload.distributed.cluster import ClusterAddress, DaskExecutor, parse_cluster
 from agentload.distributed.coordinator import (
     Coordinator,
     FailurePolicy,
@@ -33,7 +36,9 @@ from agentload.distributed.merge import IntervalMerger
 from agentload.distributed.source import ScenarioSource, scenario_fingerprint
 
 __all__ = [
+    "ClusterAddress",
     "Coordinator",
+    "DaskExecutor",
     "DistributedResult",
     "Executor",
     "Exited",
@@ -49,6 +54,7 @@ __all__ = [
     "WorkerJob",
     "WorkerStatus",
     "default_start_method",
+    "parse_cluster",
     "run_workers",
     "scenario_fingerprint",
     "single_process_section",

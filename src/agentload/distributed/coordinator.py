@@ -253,7 +253,7 @@ class Coordinator:
                 w.phase = _Phase.RUNNING
                 # Nothing is due before the first interval ends.
                 w.last_seen = start_s
-                self._actions.append(Send(w.index, Go(start_at_ns)))
+                self._actions.append(Send(w.index, Go(start_at_ns, int(started_at * 1e9))))
 
     def on_message(self, worker: int, message: ToCoordinator, now: float) -> None:
         """A message from ``worker`` arrived at ``now``."""

@@ -32,7 +32,7 @@ from agentload.distributed.coordinator import (
 )
 from agentload.distributed.executor import Executor, Exited, Lost, Received
 from agentload.distributed.protocol import Setup
-from agentload.distributed.source import ScenarioSource
+from agentload.distributed.source import ScenarioSource, bundle_folder
 from agentload.engine.runner import RunResult, SnapshotSink, StopReason
 from agentload.errors import RunError
 from agentload.profiles import Plan
@@ -59,6 +59,8 @@ class WorkerJob:
     plan: Plan
     workers: int
     interval: float = 1.0
+    failure_samples: int = 5
+    """Failure samples each worker keeps per error kind."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +266,8 @@ def run_workers(
 
 def _send_setups(job: WorkerJob, executor: Executor) -> None:
     src = job.source
+    # Workers on other machines don't share our file system: the folder travels.
+    bundle = bundle_folder(src.base_dir) if executor.ships_files else {}
     for worker, segment in enumerate(job.plan.split(job.workers)):
         executor.send(
             worker,
@@ -278,5 +282,7 @@ def _send_setups(job: WorkerJob, executor: Executor) -> None:
                 fingerprint=job.fingerprint,
                 plan=segment.to_dict(),
                 interval=job.interval,
+                failure_samples=job.failure_samples,
+                bundle=bundle,
             ),
         )

@@ -48,6 +48,9 @@ WorkerEvent = Received | Exited | Lost
 class Executor(Protocol):
     """Starts workers and carries messages; see :class:`LocalProcessExecutor`."""
 
+    ships_files: bool
+    """True when workers may run on other machines: the scenario's folder travels with Setup."""
+
     def start(self, count: int) -> tuple[int | None, ...]:
         """Start ``count`` workers (ids ``0 … count-1``); their pids where known.
 

@@ -82,6 +82,8 @@ class LocalProcessExecutor:
         start_method: ``forkserver`` or ``spawn`` (default: :func:`default_start_method`).
     """
 
+    ships_files = False  # the workers share this machine's file system
+
     def __init__(self, start_method: str | None = None) -> None:
         method = start_method or default_start_method()
         if method not in ("forkserver", "spawn"):

@@ -76,6 +76,14 @@ class Setup:
     fingerprint: str
     plan: Mapping[str, Any]
     interval: float
+    failure_samples: int = 5
+    """Failure samples each worker keeps per error kind (``--failure-samples``)."""
+    bundle: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """Remote workers only: the files beside the scenario, ``relative path → base64``.
+
+    A worker on another machine writes them to a fresh folder and uses it as
+    ``base_dir``; local workers share the file system and get none.
+    """
     version: int = PROTOCOL_VERSION
 
 
@@ -84,12 +92,14 @@ class Go:
     """Start the load at ``start_at_ns`` on ``time.monotonic_ns()``.
 
     CLOCK_MONOTONIC is one clock for the whole machine on Linux (and macOS),
-    so every local worker starts at the same instant; it is meaningless across
-    machines, where a remote executor would send a wall-clock time instead.
+    so every local worker starts at the same instant. It is meaningless across
+    machines: there ``start_at_unix_ns`` (``time.time_ns()``, NTP-synchronised
+    clocks) is the start, converted by the worker to its own monotonic clock.
     """
 
     TYPE: ClassVar[str] = "go"
     start_at_ns: int
+    start_at_unix_ns: int = 0
     version: int = PROTOCOL_VERSION
 
 

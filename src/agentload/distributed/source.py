@@ -9,15 +9,24 @@ changed while the run was starting, say) refuses to run.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentload.errors import RunError
 from agentload.scenario import ScenarioFile, load_scenario_text
+from agentload.scenario.python import load_python_text
 
-__all__ = ["ScenarioSource", "scenario_fingerprint"]
+__all__ = ["MAX_BUNDLE_BYTES", "ScenarioSource", "bundle_folder", "scenario_fingerprint"]
+
+MAX_BUNDLE_BYTES = 64 << 20
+"""The most a scenario's folder may hold to travel to remote workers."""
+
+# Folders never shipped: version control, caches, virtual environments, results.
+_SKIP_DIRS = frozenset({".git", ".hg", "__pycache__", ".venv", "venv", "node_modules", "results"})
 
 
 def scenario_fingerprint(scenario: ScenarioFile) -> str:
@@ -36,7 +45,7 @@ class ScenarioSource:
     """A scenario file's text and the inputs that turn it into a model.
 
     Attributes:
-        text: the YAML text.
+        text: the YAML text, or a Python scenario's source (``.py``: imported again).
         filename: the name used in messages (and as ``ScenarioFile.path``).
         base_dir: absolute folder for relative multipart file paths.
         env: the environment for ``${env.NAME}``.
@@ -63,6 +72,14 @@ class ScenarioSource:
 
     def load(self) -> ScenarioFile:
         """Load the model (raises ScenarioError, like the loader)."""
+        if self.filename.endswith(".py"):  # a Python scenario: imported again here
+            return load_python_text(
+                self.text,
+                filename=self.filename,
+                env=self.env,
+                base_dir=Path(self.base_dir),
+                overrides=self.overrides,
+            )
         return load_scenario_text(
             self.text,
             filename=self.filename,
@@ -70,3 +87,31 @@ class ScenarioSource:
             base_dir=Path(self.base_dir),
             overrides=self.overrides,
         )
+
+
+def bundle_folder(base_dir: str | Path, max_bytes: int = MAX_BUNDLE_BYTES) -> dict[str, str]:
+    """The files under ``base_dir`` as ``relative path → base64``, for remote workers.
+
+    A scenario may read any file beside it (multipart uploads, data feeders,
+    Python modules), so the whole folder travels — minus hidden folders,
+    caches and results. Raises RunError when it holds more than ``max_bytes``:
+    the scenario then belongs in a folder of its own.
+    """
+    root = Path(base_dir)
+    out: dict[str, str] = {}
+    total = 0
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+        for name in sorted(files):
+            path = Path(folder) / name
+            if name.startswith(".") or not path.is_file():
+                continue
+            total += path.stat().st_size
+            if total > max_bytes:
+                raise RunError(
+                    f"{root}: the scenario's folder holds more than {max_bytes >> 20} MB, too "
+                    "much to send to remote workers; move the scenario and the files it reads "
+                    "into a folder of their own"
+                )
+            out[path.relative_to(root).as_posix()] = base64.b64encode(path.read_bytes()).decode()
+    return out

@@ -21,11 +21,15 @@ at once and exits, so workers never outlive their run.
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import signal
+import tempfile
 import time
 import traceback
+from collections.abc import Mapping
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 try:
@@ -127,9 +131,24 @@ def _new_loop() -> asyncio.AbstractEventLoop:
     return uvloop.new_event_loop() if uvloop is not None else asyncio.new_event_loop()
 
 
-def _prepare(setup: Setup, link: _Link) -> tuple[Runner, _IntervalSink]:
+def _unpack(bundle: Mapping[str, str], into: Path) -> None:
+    """Write a Setup's file bundle under ``into`` (paths were made relative by the sender)."""
+    root = into.resolve()
+    for rel, b64 in bundle.items():
+        dest = (root / rel).resolve()
+        if not dest.is_relative_to(root):
+            raise MessageError(f"bundle path {rel!r} leaves the bundle folder")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(base64.b64decode(b64))
+
+
+def _prepare(setup: Setup, link: _Link, scratch: Path) -> tuple[Runner, _IntervalSink]:
+    base_dir = setup.base_dir
+    if setup.bundle:  # a remote worker: the scenario's folder travelled with the Setup
+        _unpack(setup.bundle, scratch)
+        base_dir = str(scratch)
     source = ScenarioSource(
-        setup.scenario_text, setup.scenario_filename, setup.base_dir, setup.env, setup.overrides
+        setup.scenario_text, setup.scenario_filename, base_dir, setup.env, setup.overrides
     )
     scenario = source.load()
     if scenario_fingerprint(scenario) != setup.fingerprint:
@@ -142,10 +161,26 @@ def _prepare(setup: Setup, link: _Link) -> tuple[Runner, _IntervalSink]:
         raise RuntimeError(f"got segment {plan.segment}, expected {setup.worker}/{setup.workers}")
     sink = _IntervalSink(link, setup.worker, setup.interval)
     # No thresholds here: the coordinator evaluates them on the merged aggregate.
-    return Runner(scenario, plan, sinks=[sink], interval=setup.interval), sink
+    runner = Runner(
+        scenario,
+        plan,
+        sinks=[sink],
+        interval=setup.interval,
+        failure_samples=setup.failure_samples,
+    )
+    return runner, sink
 
 
-async def _run(runner: Runner, link: _Link, sink: _IntervalSink, worker: int, go: Go) -> None:
+def _start_ns(go: Go, *, wall_clock: bool) -> int:
+    """The start on this machine's monotonic clock (remote workers convert the wall-clock one)."""
+    if wall_clock and go.start_at_unix_ns:
+        return time.monotonic_ns() + (go.start_at_unix_ns - time.time_ns())
+    return go.start_at_ns
+
+
+async def _run(
+    runner: Runner, link: _Link, sink: _IntervalSink, worker: int, start_at_ns: int
+) -> None:
     loop = asyncio.get_running_loop()
     stopper = _Stopper(runner)
     sink.on_broken = stopper
@@ -166,10 +201,10 @@ async def _run(runner: Runner, link: _Link, sink: _IntervalSink, worker: int, go
     loop.add_reader(fd, on_control)
     loop.add_signal_handler(signal.SIGTERM, stopper.graceful)
     try:
-        delay = (go.start_at_ns - time.monotonic_ns()) / 1e9
+        delay = (start_at_ns - time.monotonic_ns()) / 1e9
         if delay > 0:
             await asyncio.sleep(delay)
-        skew = max(0.0, (time.monotonic_ns() - go.start_at_ns) / 1e9)
+        skew = max(0.0, (time.monotonic_ns() - start_at_ns) / 1e9)
         result = await runner.run()
         # Done goes out before the loop is torn down: closing it can wait for
         # stuck resolver threads, and the coordinator must not take that
@@ -183,11 +218,18 @@ async def _run(runner: Runner, link: _Link, sink: _IntervalSink, worker: int, go
         os.set_blocking(fd, True)
 
 
-def _serve(worker: int, link: _Link) -> None:
+def _serve(worker: int, link: _Link, *, wall_clock: bool) -> None:
     setup = link.recv()
     if not isinstance(setup, Setup) or setup.worker != worker:
         raise MessageError(f"expected the Setup of worker {worker}, got {setup!r:.80}")
-    runner, sink = _prepare(setup, link)
+    with tempfile.TemporaryDirectory(prefix="agentload-bundle-") as scratch:
+        _serve_setup(worker, link, setup, Path(scratch), wall_clock=wall_clock)
+
+
+def _serve_setup(
+    worker: int, link: _Link, setup: Setup, scratch: Path, *, wall_clock: bool
+) -> None:
+    runner, sink = _prepare(setup, link, scratch)
     link.send(Ready(worker, os.getpid()))
     go = link.recv()
     if isinstance(go, Stop):  # stopped before the start: nothing ran
@@ -196,19 +238,22 @@ def _serve(worker: int, link: _Link) -> None:
     if not isinstance(go, Go):
         raise MessageError(f"expected Go or Stop, got {type(go).__name__}")
     with asyncio.Runner(loop_factory=_new_loop) as arunner:
-        arunner.run(_run(runner, link, sink, worker, go))
+        arunner.run(_run(runner, link, sink, worker, _start_ns(go, wall_clock=wall_clock)))
 
 
-def worker_main(worker: int, control: Connection, data: Connection) -> None:
+def worker_main(
+    worker: int, control: Connection, data: Connection, *, wall_clock: bool = False
+) -> None:
     """Entry point of worker process ``worker`` (a multiprocessing target).
 
+    ``wall_clock``: start at Go's wall-clock time (a worker on another machine).
     Exits 0 after Done (or when the coordinator vanished), 1 after Failed.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     link = _Link(control, data)
     code = 0
     try:
-        _serve(worker, link)
+        _serve(worker, link, wall_clock=wall_clock)
     except EOFError:
         pass  # the coordinator is gone before the start: nothing to report to
     except ScenarioError as exc:

@@ -62,7 +62,7 @@ def render_json(value: JsonValue, variables: Mapping[str, object]) -> object:
     if isinstance(value, Template):
         parts = value.parts
         if len(parts) == 1 and isinstance(parts[0], VarRef):
-            return variables[parts[0].name]
+            return parts[0].resolve(variables)  # a variable (dotted path) or a helper call
         return value.render(variables)
     if isinstance(value, JsonObject):
         return {k: render_json(v, variables) for k, v in value.members}

@@ -4,6 +4,10 @@ The plan (:mod:`agentload.profiles.plan`) says *when*; executors only do it.
 Both share the stop protocol: :meth:`Executor.stop` ends scheduling, lets
 running iterations finish within the grace period, then cancels what is left;
 calling it with ``force=True`` cancels at once.
+
+A plan of several load groups runs one executor per group
+(:meth:`~agentload.profiles.Plan.parts`), side by side on one loop; they
+share a :class:`VuGauges` so ``vus`` and ``vus_max`` are the groups' sums.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from agentload.metrics import Recorder
 from agentload.profiles import ClosedModel, OpenModel, Plan
 from agentload.protocols.http import HttpClient
 
-__all__ = ["ClosedExecutor", "Executor", "OpenExecutor", "make_executor"]
+__all__ = ["ClosedExecutor", "Executor", "OpenExecutor", "VuGauges", "make_executor"]
 
 _NO_TAGS: tuple[tuple[str, str], ...] = ()
 # Arrivals closer than this to "now" are started without sleeping: uvloop's
@@ -27,8 +31,39 @@ _NO_TAGS: tuple[tuple[str, str], ...] = ()
 _MIN_SLEEP_S = 0.001
 
 
+class VuGauges:
+    """The ``vus`` and ``vus_max`` gauges of executors running side by side: their sums."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self._vus = recorder.gauge("vus", _NO_TAGS).set
+        self._vus_max = recorder.gauge("vus_max", _NO_TAGS).set
+        self._active: list[float] = []
+        self._peak: list[float] = []
+
+    def slot(self) -> tuple[Callable[[float], None], Callable[[float], None]]:
+        """Setters for one more executor's ``vus`` and ``vus_max``."""
+        n = len(self._active)
+        self._active.append(0)
+        self._peak.append(0)
+
+        def vus(value: float) -> None:
+            self._active[n] = value
+            self._vus(sum(self._active))
+
+        def vus_max(value: float) -> None:
+            self._peak[n] = value
+            self._vus_max(sum(self._peak))
+
+        return vus, vus_max
+
+
 class Executor:
-    """Common parts: VUs, iteration bookkeeping, the stop protocol."""
+    """Common parts: VUs, iteration bookkeeping, the stop protocol.
+
+    ``vu_offset`` is added to the global index of every VU this executor
+    creates (the plan's part offset); ``gauges`` is shared by executors of
+    one run's load groups (``None``: this executor sets the gauges alone).
+    """
 
     def __init__(
         self,
@@ -39,8 +74,11 @@ class Executor:
         variables: Mapping[str, object],
         http_factory: Callable[[], HttpClient],
         start_ns: int,
+        vu_offset: int = 0,
+        gauges: VuGauges | None = None,
     ) -> None:
         self.plan = plan
+        self.vu_offset = vu_offset
         self._scenarios = {name: tuple(steps) for name, steps in scenarios.items()}
         self._variables = variables
         self._http_factory = http_factory
@@ -55,8 +93,13 @@ class Executor:
             for name in scenarios
         }
         self._interrupted = recorder.counter("iterations_interrupted", _NO_TAGS).add
-        self._vus_gauge = recorder.gauge("vus", _NO_TAGS).set
-        self._vus_max_gauge = recorder.gauge("vus_max", _NO_TAGS).set
+        self._vus_gauge: Callable[[float], None]
+        self._vus_max_gauge: Callable[[float], None]
+        if gauges is None:
+            self._vus_gauge = recorder.gauge("vus", _NO_TAGS).set
+            self._vus_max_gauge = recorder.gauge("vus_max", _NO_TAGS).set
+        else:
+            self._vus_gauge, self._vus_max_gauge = gauges.slot()
         self._wake: asyncio.Future[None] | None = None
         self._recorder = recorder
         self._vus_gauge(0)
@@ -152,7 +195,7 @@ class ClosedExecutor(Executor):
     async def _vu_loop(self, vu: VU) -> None:
         # The iteration is inlined here (rather than awaiting _iteration) because
         # this loop runs once per iteration per VU: one coroutine less per request.
-        scenario = self.plan.scenario_for(vu.index)
+        scenario = self.plan.scenario_for(vu.index - self.vu_offset)
         steps = self._scenarios[scenario]
         count = self._iterations[scenario]
         duration = self._iteration_duration[scenario]
@@ -181,7 +224,7 @@ class ClosedExecutor(Executor):
             if j == len(self._vus):
                 self._vus.append(
                     VU(
-                        self.plan.vu_global_index(j),
+                        self.plan.vu_global_index(j) + self.vu_offset,
                         http=self._http_factory(),
                         variables=self._variables,
                     )
@@ -222,7 +265,7 @@ class ClosedExecutor(Executor):
             self._vus_gauge(0)
             for vu in self._vus:
                 vu.transition(VUState.DONE)
-                await vu.http.aclose()
+                await vu.close()
 
 
 def _cancel_if_stopping(task: asyncio.Task[None], vu: VU) -> None:
@@ -254,7 +297,7 @@ class OpenExecutor(Executor):
 
     def _new_vu(self) -> None:
         vu = VU(
-            self.plan.vu_global_index(len(self._vus)),
+            self.plan.vu_global_index(len(self._vus)) + self.vu_offset,
             http=self._http_factory(),
             variables=self._variables,
         )
@@ -289,6 +332,8 @@ class OpenExecutor(Executor):
             finally:
                 self._busy -= 1
                 self._vus_gauge(self._busy)
+            if vu.state is VUState.STOPPING:
+                break  # the VU stopped itself (a data feeder ran out): it takes no more work
         vu.transition(VUState.DONE)
 
     def _dispatch(self, index: int, intended_ns: int) -> None:
@@ -326,7 +371,7 @@ class OpenExecutor(Executor):
             await self._wind_down(self.model.graceful_stop)
             self._vus_gauge(0)
             for vu in self._vus:
-                await vu.http.aclose()
+                await vu.close()
 
 
 def make_executor(
@@ -337,8 +382,10 @@ def make_executor(
     variables: Mapping[str, object],
     http_factory: Callable[[], HttpClient],
     start_ns: int,
+    vu_offset: int = 0,
+    gauges: VuGauges | None = None,
 ) -> Executor:
-    """The executor for the plan's model."""
+    """The executor for the (single-group) plan's model."""
     cls = ClosedExecutor if isinstance(plan.model, ClosedModel) else OpenExecutor
     return cls(
         plan,
@@ -347,4 +394,6 @@ def make_executor(
         variables=variables,
         http_factory=http_factory,
         start_ns=start_ns,
+        vu_offset=vu_offset,
+        gauges=gauges,
     )

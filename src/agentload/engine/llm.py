@@ -23,6 +23,7 @@ from typing import Any
 import jsonpath
 import orjson
 
+from agentload.engine._failures import FailureSampler
 from agentload.engine._streamed import (
     HttpSeries,
     StreamedRequest,
@@ -152,10 +153,12 @@ class LlmRequest:
         "_llm_done",
         "_rate",
         "_request",
+        "_samples",
         "_slo",
         "_think",
         "_timeouts",
         "_tokens",
+        "_tool_calls",
         "_tpot",
         "_ttfot",
         "_ttft",
@@ -182,6 +185,7 @@ class LlmRequest:
         self._http = HttpSeries(
             recorder, (("method", "POST"), ("name", step.name), ("scenario", scenario))
         )
+        self._samples = FailureSampler(recorder, self._http.tags)
         tags = (("name", step.name), ("scenario", scenario))
         self._ttft = recorder.trend("llm_ttft", tags).add
         self._ttfot = recorder.trend("llm_ttfot", tags).add
@@ -191,6 +195,7 @@ class LlmRequest:
         self._llm_done = recorder.trend("llm_done", tags).add
         self._rate = recorder.trend("llm_output_tokens_per_s", tags).add
         self._tokens = recorder.counter("llm_output_tokens", tags).add
+        self._tool_calls = recorder.counter("llm_tool_calls", tags).add
         self._failed = recorder.rate("llm_requests_failed", tags).add
         self._slo = step.slo
         self._goodput = recorder.rate("llm_goodput", tags).add if step.slo is not None else None
@@ -205,8 +210,9 @@ class LlmRequest:
         """Send the request, read the reply, record; ``False`` stops the iteration."""
         try:
             origin, raw = self._request.encode(vu.variables)
-        except KeyError:
+        except KeyError as exc:
             self._fail_without_reply(ErrorKind.SCRIPT, 0)
+            self._samples.capture(ErrorKind.SCRIPT, f"variable {exc.args[0]!r} is not set")
             return False
         chat = ChatResponse()
         try:
@@ -216,6 +222,7 @@ class LlmRequest:
             if chat.status and (kind is ErrorKind.CLOSED or kind is ErrorKind.RESET):
                 kind = ErrorKind.STREAM_CUT  # the answer had begun: the stream was cut
             self._fail_without_reply(kind, chat.status)
+            self._samples.capture(kind, str(exc), origin=origin, raw=raw, status=chat.status)
             return False
         reply = chat.reply(start_ns=resp.start_ns, end_ns=resp.end_ns)
         expected = self._explicit_status
@@ -225,8 +232,24 @@ class LlmRequest:
         self._failed(not ok)
         if not http_ok:
             self._http.error(status_error(resp.status))
+            self._samples.capture(
+                status_error(resp.status),
+                f"unexpected status {resp.status}",
+                origin=origin,
+                raw=raw,
+                response=resp,
+                body=reply.error or reply.content or "",
+            )
         elif reply.error_kind is not None:
             self._http.error(reply.error_kind)
+            self._samples.capture(
+                reply.error_kind,
+                reply.error or "the reply reported an error",
+                origin=origin,
+                raw=raw,
+                response=resp,
+                body=reply.content or "",
+            )
         if ok:
             self._record(reply)
         elif self._goodput is not None:
@@ -237,10 +260,26 @@ class LlmRequest:
             add(passed)
             if not passed and ok:
                 self._http.error(ErrorKind.CHECK_FAILED)
+                self._samples.capture(
+                    ErrorKind.CHECK_FAILED,
+                    "a check failed",
+                    origin=origin,
+                    raw=raw,
+                    response=resp,
+                    body=reply.content or "",
+                )
         for var, capture in self._captures:
             value = capture(outcome)
             if value is None:
                 self._http.error(ErrorKind.CAPTURE_FAILED)
+                self._samples.capture(
+                    ErrorKind.CAPTURE_FAILED,
+                    f"capture {var!r} found nothing",
+                    origin=origin,
+                    raw=raw,
+                    response=resp,
+                    body=reply.content or "",
+                )
                 return False
             vu.variables[var] = value
         if self._think is not None:
@@ -265,6 +304,8 @@ class LlmRequest:
         if m.done_ns is not None:
             self._llm_done(m.done_ns // 1000)
         self._tokens(m.output_tokens)
+        if reply.tool_calls:
+            self._tool_calls(len(reply.tool_calls))
         if self._goodput is not None and self._slo is not None:
             self._goodput(self._slo.met_by(m))
 

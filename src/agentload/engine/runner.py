@@ -19,9 +19,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from agentload.engine.executors import Executor, make_executor
+from agentload.engine.executors import Executor, VuGauges, make_executor
 from agentload.engine.steps import compile_steps
-from agentload.metrics import Aggregate, Recorder, Snapshot
+from agentload.metrics import DEFAULT_FAILURE_SAMPLES, Aggregate, FailureLog, Recorder, Snapshot
+from agentload.monitoring.generator import GeneratorProbe
 from agentload.profiles import Plan
 from agentload.protocols.http import Deadlines, HttpClient
 from agentload.scenario.model import ScenarioFile
@@ -108,6 +109,7 @@ class Runner:
         sinks: Sequence[SnapshotSink] = (),
         interval: float = 1.0,
         http_factory: Callable[[], HttpClient] | None = None,
+        failure_samples: int = DEFAULT_FAILURE_SAMPLES,
     ) -> None:
         self.scenario_file = scenario_file
         self.plan = plan
@@ -116,8 +118,9 @@ class Runner:
         self.interval = interval
         self.http_factory = http_factory
         self.recorder = Recorder()
+        self.recorder.failures = FailureLog(failure_samples)
         self.aggregate = Aggregate()
-        self._executor: Executor | None = None
+        self._executors: tuple[Executor, ...] = ()
         self._stop_reason = StopReason.COMPLETED
         self._stop_requests = 0
         self._start_ns = 0
@@ -134,8 +137,8 @@ class Runner:
         self._stop_requests += 1
         if self._stop_reason is StopReason.COMPLETED:
             self._stop_reason = reason
-        if self._executor is not None:
-            self._executor.stop(force=self._stop_requests > 1)
+        for executor in self._executors:
+            executor.stop(force=self._stop_requests > 1)
 
     async def run(self) -> RunResult:
         """Run the plan to its end (or a stop) and return the result."""
@@ -150,22 +153,35 @@ class Runner:
         )
         started_at = time.time()
         self._start_ns = time.monotonic_ns()
-        executor = make_executor(
-            self.plan,
-            scenarios=scenarios,
-            recorder=self.recorder,
-            variables=self.scenario_file.config.variables,
-            http_factory=http_factory,
-            start_ns=self._start_ns,
+        parts = self.plan.parts()
+        # Load groups share the vus/vus_max gauges; a single load sets them alone.
+        gauges = VuGauges(self.recorder) if len(parts) > 1 else None
+        self._executors = tuple(
+            make_executor(
+                part.plan,
+                scenarios={name: scenarios[name] for name, _ in part.plan.weights},
+                recorder=self.recorder,
+                variables=self.scenario_file.config.variables,
+                http_factory=http_factory,
+                start_ns=self._start_ns,
+                vu_offset=part.vu_offset,
+                gauges=gauges,
+            )
+            for part in parts
         )
-        self._executor = executor
         if self._stop_requests:
-            executor.stop(force=self._stop_requests > 1)
+            for executor in self._executors:
+                executor.stop(force=self._stop_requests > 1)
         ticker = asyncio.get_running_loop().create_task(self._tick())
         ticker.add_done_callback(self._ticker_done)
+        # Generator self-metrics (loop lag, CPU, sockets) ride in this loop's snapshots.
+        probe = asyncio.get_running_loop().create_task(
+            GeneratorProbe(self.recorder, worker=str(self.plan.segment.index)).run()
+        )
         try:
-            await executor.run()
+            await _run_all(self._executors)
         finally:
+            probe.cancel()
             ticker.remove_done_callback(self._ticker_done)
             ticker.cancel()
             (outcome,) = await asyncio.gather(ticker, return_exceptions=True)
@@ -187,8 +203,9 @@ class Runner:
     def _ticker_done(self, task: asyncio.Task[None]) -> None:
         # The snapshot loop only ends early by failing: stop the load at once
         # rather than run on without snapshots; run() re-raises the error.
-        if not task.cancelled() and task.exception() is not None and self._executor:
-            self._executor.stop(force=True)
+        if not task.cancelled() and task.exception() is not None:
+            for executor in self._executors:
+                executor.stop(force=True)
 
     async def _tick(self) -> None:
         k = 1
@@ -218,6 +235,21 @@ class Runner:
         if stop:
             self._capacity = capacity
             self.stop(StopReason.THRESHOLD_ABORT)
+
+
+async def _run_all(executors: Sequence[Executor]) -> None:
+    """Run executors side by side until all end; if one fails, stop the others, re-raise."""
+    if len(executors) == 1:
+        await executors[0].run()
+        return
+    tasks = [asyncio.ensure_future(e.run()) for e in executors]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for executor in executors:
+            executor.stop(force=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 def check_aborts(

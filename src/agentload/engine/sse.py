@@ -16,6 +16,7 @@ from collections.abc import Callable
 import jsonpath
 import orjson
 
+from agentload.engine._failures import FailureSampler
 from agentload.engine._streamed import (
     HttpSeries,
     StreamedRequest,
@@ -114,6 +115,7 @@ class SseRequest:
         "_http",
         "_max_events",
         "_request",
+        "_samples",
         "_status_checks",
         "_think",
         "_timeouts",
@@ -141,6 +143,7 @@ class SseRequest:
         self._http = HttpSeries(
             recorder, (("method", step.method), ("name", step.name), ("scenario", scenario))
         )
+        self._samples = FailureSampler(recorder, self._http.tags)
         tags = (("name", step.name), ("scenario", scenario))
         self._first = recorder.trend("sse_first_event", tags).add
         self._gap = recorder.trend("sse_event_gap", tags).add
@@ -161,8 +164,9 @@ class SseRequest:
         """Open the stream, read it, record; ``False`` stops the iteration."""
         try:
             origin, raw = self._request.encode(vu.variables)
-        except KeyError:
+        except KeyError as exc:
             self._fail_without_stream(ErrorKind.SCRIPT, 0)
+            self._samples.capture(ErrorKind.SCRIPT, f"variable {exc.args[0]!r} is not set")
             return False
         reader = _EventReader(self._max_events, self._until)
         try:
@@ -172,6 +176,7 @@ class SseRequest:
             if reader.status and (kind is ErrorKind.CLOSED or kind is ErrorKind.RESET):
                 kind = ErrorKind.STREAM_CUT
             self._fail_without_stream(kind, reader.status)
+            self._samples.capture(kind, str(exc), origin=origin, raw=raw, status=reader.status)
             return False
         expected = self._explicit_status
         status = resp.status
@@ -186,8 +191,16 @@ class SseRequest:
             add(status in codes)
         if not http_ok:
             self._http.error(status_error(status))
+            self._samples.capture(
+                status_error(status),
+                f"unexpected status {status}",
+                origin=origin,
+                raw=raw,
+                response=resp,
+            )
         elif error is not None:
             self._http.error(error[0])
+            self._samples.capture(error[0], error[1], origin=origin, raw=raw, response=resp)
         else:
             times = reader.times
             start = resp.start_ns

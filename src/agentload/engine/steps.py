@@ -18,6 +18,7 @@ generator (no coordinated omission).
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from typing import Any, Protocol
 import jsonpath
 import orjson
 
+from agentload.engine._failures import FailureSampler
+from agentload.engine._python_step import PythonCall
 from agentload.engine._streamed import (
     draw_think,
     http_appenders,
@@ -34,11 +37,16 @@ from agentload.engine._streamed import (
     render_json,
     status_error,
 )
+from agentload.engine.flow import FLOW_STEPS, FlowCompiler, compile_flow
 from agentload.engine.llm import LlmRequest
+from agentload.engine.log import LogLine
 from agentload.engine.sse import SseRequest
+from agentload.engine.voice import VoiceCall
 from agentload.engine.vu import VU
+from agentload.engine.webhook import WebhookRequest
+from agentload.engine.ws import WsRequest
 from agentload.errors import ErrorKind
-from agentload.metrics import Recorder
+from agentload.metrics import RateSeries, Recorder
 from agentload.protocols.http import (
     HttpError,
     Origin,
@@ -54,11 +62,13 @@ from agentload.scenario.model import (
     BodyContainsCheck,
     Capture,
     CaptureSource,
+    Check,
     FormBody,
     HeaderCheck,
     JsonBody,
     JsonCheck,
     LlmStep,
+    LogStep,
     MultipartBody,
     RawBody,
     RequestStep,
@@ -70,7 +80,11 @@ from agentload.scenario.model import (
     ThinkStep,
     ThinkTime,
     Timeouts,
+    VoiceStep,
+    WebhookStep,
+    WsStep,
 )
+from agentload.scenario.model_python import PythonStep
 
 __all__ = ["CompiledStep", "compile_steps"]
 
@@ -175,9 +189,15 @@ class _StatusSeries:
     """
 
     __slots__ = (
+        "checks_failing",
+        "checks_passing",
         "duration",
         "error",
         "failed",
+        "failed_rate",
+        "n_received",
+        "n_reqs",
+        "n_sent",
         "ok",
         "received",
         "reqs",
@@ -194,7 +214,7 @@ class _StatusSeries:
         *,
         ok: bool,
         error: ErrorKind | None,
-        status_checks: tuple[tuple[Callable[[bool], None], bool], ...],
+        status_checks: tuple[tuple[RateSeries, bool], ...],
     ) -> None:
         (
             self.reqs,
@@ -205,9 +225,20 @@ class _StatusSeries:
             self.sent,
             self.received,
         ) = http_appenders(recorder, tags)
+        # The same series as reqs/sent/received/failed above (a key names one
+        # series): the success path of _Request.run updates their totals inline,
+        # which costs a third of a method call (docs/decisions.md D18).
+        self.n_reqs = recorder.counter("http_reqs", tags)
+        self.n_sent = recorder.counter("data_sent", tags)
+        self.n_received = recorder.counter("data_received", tags)
+        self.failed_rate = recorder.rate("http_req_failed", tags)
         self.ok = ok
         self.error = error
-        self.status_checks = status_checks
+        self.status_checks: tuple[tuple[Callable[[bool], None], bool], ...] = tuple(
+            (rate.add, passed) for rate, passed in status_checks
+        )
+        self.checks_passing = tuple(rate for rate, passed in status_checks if passed)
+        self.checks_failing = tuple(rate for rate, passed in status_checks if not passed)
 
 
 _Checker = Callable[[Response, "_BodyCache"], bool]
@@ -300,12 +331,14 @@ class _Request:
         "_origin",
         "_raw",
         "_recorder",
+        "_samples",
         "_shape",
         "_status_checks",
         "_think",
         "_timeouts",
         "_tls",
         "name",
+        "observer",
     )
 
     def __init__(
@@ -317,6 +350,8 @@ class _Request:
         recorder: Recorder,
     ) -> None:
         self.name = step.name
+        # Set by a poll step (engine/flow.py) to see each response; None on the hot path.
+        self.observer: Callable[[VU, Response], None] | None = None
         self._recorder = recorder
         self._base = config.target
         self._shape = _RequestShape(
@@ -338,15 +373,16 @@ class _Request:
         )
         # Status checks need no body, so they skip the per-response body cache.
         self._status_checks = tuple(
-            (frozenset(c.expected), self._check_series(_check_fn(c)[0]))
+            (frozenset(c.expected), self._check_rate(_check_fn(c)[0]))
             for c in step.checks
             if isinstance(c, StatusCheck)
         )
         self._body_checks = tuple(
-            (fn, self._check_series(label))
+            (fn, self._check_series(label), label)
             for label, fn in (_check_fn(c) for c in step.checks if not isinstance(c, StatusCheck))
         )
         self._captures = tuple((c.var, _capture_fn(c)) for c in step.captures)
+        self._samples = FailureSampler(recorder, self._base_tags)
         self._connecting = recorder.trend("http_req_connecting", self._base_tags).add
         self._tls = recorder.trend("http_req_tls_handshaking", self._base_tags).add
         self._origin: Origin | None = None
@@ -354,8 +390,11 @@ class _Request:
         if _shape_is_static(self._shape):
             self._origin, self._raw = _encode(self._shape, self._base, {})
 
+    def _check_rate(self, label: str) -> RateSeries:
+        return self._recorder.rate("checks", (*self._base_tags, ("check", label)))
+
     def _check_series(self, label: str) -> Callable[[bool], None]:
-        return self._recorder.rate("checks", (*self._base_tags, ("check", label))).add
+        return self._check_rate(label).add
 
     def _series(self, status: int) -> _StatusSeries:
         expected = self._explicit_status
@@ -366,7 +405,7 @@ class _Request:
             (*self._base_tags, ("status", str(status))),
             ok=ok,
             error=error,
-            status_checks=tuple((add, status in codes) for codes, add in self._status_checks),
+            status_checks=tuple((rate, status in codes) for codes, rate in self._status_checks),
         )
         self._by_status[status] = series
         return series
@@ -387,6 +426,7 @@ class _Request:
             except KeyError as exc:
                 self._error(ErrorKind.SCRIPT)
                 self._failed_without_response(vu, f"variable {exc.args[0]!r} is not set")
+                self._samples.capture(ErrorKind.SCRIPT, f"variable {exc.args[0]!r} is not set")
                 return False
         else:
             raw = self._raw
@@ -395,6 +435,7 @@ class _Request:
         except HttpError as exc:
             self._error(exc.kind)
             self._failed_without_response(vu, str(exc))
+            self._samples.capture(exc.kind, str(exc), origin=origin, raw=raw)
             return False
         status = resp.status
         series = self._by_status.get(status) or self._series(status)
@@ -402,32 +443,62 @@ class _Request:
         series.duration((resp.end_ns - (intended_ns or start)) // 1000)
         series.service((resp.end_ns - start) // 1000)
         series.waiting((resp.first_byte_ns - start) // 1000)
-        series.reqs(1)
-        series.sent(resp.bytes_sent)
-        series.received(resp.bytes_received)
+        # Counters and rates updated in place: what CounterSeries.add and
+        # RateSeries.add do, without the calls (the hot path; D18).
+        total = series.n_reqs
+        total.value += 1
+        total = series.n_sent
+        total.value += resp.bytes_sent
+        total = series.n_received
+        total.value += resp.bytes_received
         if resp.connect_ns:
             self._connecting(resp.connect_ns // 1000)
             if resp.tls_ns:
                 self._tls(resp.tls_ns // 1000)
         ok = series.ok
-        series.failed(not ok)
+        rate = series.failed_rate
+        rate.total += 1
+        if not ok:
+            rate.passes += 1
         if series.error is not None:
             self._error(series.error)
-        for add, passed in series.status_checks:
-            add(passed)
+            self._samples.capture(
+                series.error, f"unexpected status {status}", origin=origin, raw=raw, response=resp
+            )
+        for rate in series.checks_passing:
+            rate.total += 1
+            rate.passes += 1
+        for rate in series.checks_failing:
+            rate.total += 1
         if self._body_checks or self._captures:
             cache = _BodyCache(resp)
-            for check, add in self._body_checks:
+            for check, add, label in self._body_checks:
                 passed = check(resp, cache)
                 add(passed)
                 if not passed and ok:
                     self._error(ErrorKind.CHECK_FAILED)
+                    self._samples.capture(
+                        ErrorKind.CHECK_FAILED,
+                        f"check failed: {label}",
+                        origin=origin,
+                        raw=raw,
+                        response=resp,
+                    )
             for var, capture in self._captures:
                 value = capture(resp, cache)
                 if value is None:
                     self._error(ErrorKind.CAPTURE_FAILED)
+                    self._samples.capture(
+                        ErrorKind.CAPTURE_FAILED,
+                        f"capture {var!r} found nothing",
+                        origin=origin,
+                        raw=raw,
+                        response=resp,
+                    )
                     return False
                 vu.variables[var] = value
+        if self.observer is not None:
+            self.observer(vu, resp)
         if self._think is not None:
             await asyncio.sleep(draw_think(self._think, vu))
         return True
@@ -440,8 +511,22 @@ class _Request:
         series.failed(True)
         for add, _passed in series.status_checks:
             add(False)
-        for _check, add in self._body_checks:
+        for _check, add, _label in self._body_checks:
             add(False)
+
+
+def _all_pass(checks: Sequence[Check]) -> Callable[[Response], bool]:
+    """One predicate: every check passes on the response (a poll step's ``until``)."""
+    status = [frozenset(c.expected) for c in checks if isinstance(c, StatusCheck)]
+    body = [_check_fn(c)[1] for c in checks if not isinstance(c, StatusCheck)]
+
+    def passes(response: Response) -> bool:
+        if not all(response.status in codes for codes in status):
+            return False
+        cache = _BodyCache(response)
+        return all(check(response, cache) for check in body)
+
+    return passes
 
 
 def compile_steps(
@@ -460,6 +545,29 @@ def compile_steps(
             out.append(LlmRequest(step, scenario=scenario, config=config, recorder=recorder))
         elif isinstance(step, SseStep):
             out.append(SseRequest(step, scenario=scenario, config=config, recorder=recorder))
+        elif isinstance(step, WebhookStep):
+            out.append(WebhookRequest(step, scenario=scenario, config=config, recorder=recorder))
+        elif isinstance(step, WsStep):
+            out.append(WsRequest(step, scenario=scenario, config=config, recorder=recorder))
+        elif isinstance(step, VoiceStep):
+            out.append(VoiceCall(step, scenario=scenario, config=config, recorder=recorder))
+        elif isinstance(step, PythonStep):
+            out.append(PythonCall(step, scenario=scenario, config=config, recorder=recorder))
+        elif isinstance(step, LogStep):
+            out.append(LogLine(step))  # engine/log.py
+        elif isinstance(step, FLOW_STEPS):
+            compiler = FlowCompiler(
+                nested=functools.partial(
+                    compile_steps, scenario=scenario, config=config, recorder=recorder
+                ),
+                request=functools.partial(
+                    _Request, scenario=scenario, config=config, recorder=recorder
+                ),
+                checks=_all_pass,
+                scenario=scenario,
+                recorder=recorder,
+            )
+            out.append(compile_flow(step, compiler))
         else:
             out.append(_Request(step, scenario=scenario, config=config, recorder=recorder))
     return tuple(out)

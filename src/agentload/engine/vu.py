@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import enum
 import random
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from agentload.protocols.http import HttpClient
 
@@ -44,7 +44,7 @@ _TRANSITIONS: Mapping[VUState, frozenset[VUState]] = {
 class VU:
     """One virtual user."""
 
-    __slots__ = ("http", "index", "rng", "state", "variables")
+    __slots__ = ("closers", "context", "http", "index", "rng", "state", "variables")
 
     def __init__(self, index: int, *, http: HttpClient, variables: Mapping[str, object]) -> None:
         self.index = index
@@ -52,6 +52,10 @@ class VU:
         self.variables: dict[str, object] = dict(variables)
         self.rng = random.Random(index)
         self.state = VUState.IDLE
+        self.context: object = None
+        """The Python API's per-VU ``ctx`` (engine/context.py), made by its first Python step."""
+        self.closers: list[Callable[[], Awaitable[None]]] = []
+        """Run by :meth:`close` before the connections close (a Python file's on_stop)."""
 
     def transition(self, new: VUState) -> None:
         """Move to ``new``; an impossible move is a bug, so it raises ``RuntimeError``."""
@@ -60,6 +64,13 @@ class VU:
         if new not in _TRANSITIONS[self.state]:
             raise RuntimeError(f"VU {self.index}: cannot go from {self.state.value} to {new.value}")
         self.state = new
+
+    async def close(self) -> None:
+        """Retire the VU at the end of the run: its closers, then its connections."""
+        closers, self.closers = self.closers, []
+        for closer in closers:
+            await closer()
+        await self.http.aclose()
 
     @property
     def stopping(self) -> bool:

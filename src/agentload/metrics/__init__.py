@@ -15,6 +15,12 @@ dropped.
 
 from agentload.metrics.aggregate import Aggregate
 from agentload.metrics.definitions import BUILTIN_METRICS, MetricDef, MetricKind, metric_def
+from agentload.metrics.failures import (
+    DEFAULT_FAILURE_SAMPLES,
+    FailureLog,
+    FailureSample,
+    earliest_per_kind,
+)
 from agentload.metrics.histogram import DEFAULT_HIGHEST, DEFAULT_SIGNIFICANT_FIGURES, Histogram
 from agentload.metrics.keys import SeriesKey, Tags, TagsLike, make_tags
 from agentload.metrics.series import (
@@ -36,12 +42,15 @@ from agentload.metrics.snapshot import (
 
 __all__ = [
     "BUILTIN_METRICS",
+    "DEFAULT_FAILURE_SAMPLES",
     "DEFAULT_HIGHEST",
     "DEFAULT_MAX_BUFFERED",
     "DEFAULT_SIGNIFICANT_FIGURES",
     "Aggregate",
     "CounterData",
     "CounterSeries",
+    "FailureLog",
+    "FailureSample",
     "GaugeData",
     "GaugeSeries",
     "Histogram",
@@ -57,6 +66,7 @@ __all__ = [
     "TagsLike",
     "TrendData",
     "TrendSeries",
+    "earliest_per_kind",
     "make_tags",
     "metric_def",
 ]

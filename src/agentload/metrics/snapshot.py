@@ -27,6 +27,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar, TypeAlias
 
 from agentload.metrics.definitions import MetricKind
+from agentload.metrics.failures import FailureSample
 from agentload.metrics.histogram import Histogram
 from agentload.metrics.keys import SeriesKey, make_tags
 
@@ -205,6 +206,8 @@ class Snapshot:
     start: float
     end: float
     series: Mapping[SeriesKey, SeriesData]
+    failures: tuple[FailureSample, ...] = ()
+    """Failure samples taken in the interval (bounded side channel, see metrics.failures)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.series, MappingProxyType):
@@ -221,11 +224,21 @@ class Snapshot:
         merged = dict(self.series)
         for key, data in other.series.items():
             merged[key] = merge_data(merged[key], data, key) if key in merged else data
-        return Snapshot(min(self.start, other.start), max(self.end, other.end), merged)
+        failures = self.failures + other.failures
+        if self.failures and other.failures:
+            failures = tuple(sorted(failures, key=lambda s: s.time))
+        return Snapshot(min(self.start, other.start), max(self.end, other.end), merged, failures)
 
     def to_dict(self) -> JsonDict:
         """A plain JSON-able dict (one line of ``timeseries.jsonl``; the wire format)."""
-        return {"start": self.start, "end": self.end, "series": series_to_dicts(self.series)}
+        out: JsonDict = {
+            "start": self.start,
+            "end": self.end,
+            "series": series_to_dicts(self.series),
+        }
+        if self.failures:  # absent when empty: most lines carry none
+            out["failures"] = [f.to_dict() for f in self.failures]
+        return out
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Snapshot:
@@ -238,4 +251,8 @@ class Snapshot:
             start, end, items = float(d["start"]), float(d["end"]), d["series"]
         except (KeyError, TypeError) as exc:
             raise ValueError(f"not a snapshot: missing or bad {exc}") from exc
-        return cls(start, end, series_from_dicts(items))
+        raw = d.get("failures") or ()
+        if not isinstance(raw, list | tuple):
+            raise ValueError("not a snapshot: failures is not a list")
+        failures = tuple(FailureSample.from_dict(f) for f in raw)
+        return cls(start, end, series_from_dicts(items), failures)

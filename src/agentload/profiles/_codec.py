@@ -7,7 +7,11 @@ The layout (``version`` 1)::
                <every other model field by name>},
      "weights": [[name, weight], …],
      "segment": {"index": i, "count": n},
+     "groups": [{"model": {…}, "weights": […]}, …],   # only with load groups
      "summary": {…}}          # derived figures for readers; ignored when decoding
+
+``groups`` holds the load groups after the first (:attr:`Plan.extra`); a
+single-load plan has no ``groups`` key, so its layout is unchanged.
 
 Model fields are encoded by walking the dataclass, so a field added to a model
 (with a default) travels without touching this module. Decoding is strict:
@@ -23,7 +27,7 @@ from collections.abc import Set as AbstractSet
 from types import MappingProxyType
 from typing import TYPE_CHECKING, TypeVar
 
-from agentload.profiles.model import ClosedModel, LoadModel, OpenModel, Stage
+from agentload.profiles.model import ClosedModel, LoadGroup, LoadModel, OpenModel, Stage
 from agentload.profiles.segment import Segment
 
 if TYPE_CHECKING:
@@ -48,6 +52,30 @@ _SCALARS: Mapping[str, tuple[type, ...]] = MappingProxyType(
 def encode_plan(plan: Plan) -> dict[str, object]:
     """The dict form of ``plan``, including a ``summary`` of derived figures."""
     model = plan.model
+    encoded = _encode_model(model)
+    summary: dict[str, object] = {"duration": plan.duration, "max_vus": plan.max_vus()}
+    if isinstance(model, OpenModel) and not plan.extra:
+        summary["pre_allocated_vus"] = plan.pre_allocated_vus()
+        summary["expected_iterations"] = plan.expected_iterations()
+    out: dict[str, object] = {
+        "version": FORMAT_VERSION,
+        "model": encoded,
+        "weights": [[name, weight] for name, weight in plan.weights],
+        "segment": {"index": plan.segment.index, "count": plan.segment.count},
+    }
+    if plan.extra:
+        out["groups"] = [
+            {
+                "model": _encode_model(group.model),
+                "weights": [[name, weight] for name, weight in group.weights],
+            }
+            for group in plan.extra
+        ]
+    out["summary"] = summary
+    return out
+
+
+def _encode_model(model: LoadModel) -> dict[str, object]:
     encoded: dict[str, object] = {"kind": "closed" if isinstance(model, ClosedModel) else "open"}
     for field in dataclasses.fields(model):
         value = getattr(model, field.name)
@@ -57,27 +85,22 @@ def encode_plan(plan: Plan) -> dict[str, object]:
             ]
         else:
             encoded[field.name] = float(value) if field.type == "float" else value
-    summary: dict[str, object] = {"duration": plan.duration, "max_vus": plan.max_vus()}
-    if isinstance(model, OpenModel):
-        summary["pre_allocated_vus"] = plan.pre_allocated_vus()
-        summary["expected_iterations"] = plan.expected_iterations()
-    return {
-        "version": FORMAT_VERSION,
-        "model": encoded,
-        "weights": [[name, weight] for name, weight in plan.weights],
-        "segment": {"index": plan.segment.index, "count": plan.segment.count},
-        "summary": summary,
-    }
+    return encoded
 
 
 def decode_parts(
     data: Mapping[str, object],
-) -> tuple[LoadModel, tuple[tuple[str, int], ...], Segment]:
-    """The model, weights and segment of a dict made by :func:`encode_plan`.
+) -> tuple[LoadModel, tuple[tuple[str, int], ...], Segment, tuple[LoadGroup, ...]]:
+    """The model, weights, segment and extra load groups of a dict made by :func:`encode_plan`.
 
     Raises ``ValueError`` naming the offending key.
     """
-    _keys(data, "plan", required={"version", "model", "weights", "segment"}, optional={"summary"})
+    _keys(
+        data,
+        "plan",
+        required={"version", "model", "weights", "segment"},
+        optional={"summary", "groups"},
+    )
     if data["version"] != FORMAT_VERSION:
         raise ValueError(
             f"plan format version {data['version']!r} is not supported (expected "
@@ -91,7 +114,17 @@ def decode_parts(
         index=_typed(segment_data["index"], (int,), "segment.index"),
         count=_typed(segment_data["count"], (int,), "segment.count"),
     )
-    return model, weights, segment
+    extra: list[LoadGroup] = []
+    for n, item in enumerate(_list(data.get("groups", []), "groups")):
+        group = _mapping(item, f"groups[{n}]")
+        _keys(group, f"groups[{n}]", required={"model", "weights"})
+        extra.append(
+            LoadGroup(
+                _decode_model(_mapping(group["model"], f"groups[{n}].model")),
+                tuple(_decode_weight(w) for w in _list(group["weights"], f"groups[{n}].weights")),
+            )
+        )
+    return model, weights, segment, tuple(extra)
 
 
 def _decode_model(data: Mapping[str, object]) -> LoadModel:

@@ -18,7 +18,26 @@ __all__ = ["describe_plan"]
 
 
 def describe_plan(plan: Plan) -> str:
-    """Four lines: the stages, the totals, the scenarios and the segment."""
+    """Four lines: the stages, the totals, the scenarios and the segment.
+
+    A plan of several load groups gets a header line, then each group's four
+    lines, indented.
+    """
+    if not plan.extra:
+        return _describe_single(plan)
+    parts = plan.parts()
+    lines = [
+        f"{len(parts)} load groups side by side; duration {_duration(plan.duration)}; "
+        f"up to {_vus(plan.unsplit().max_vus())} in all"
+    ]
+    for n, part in enumerate(parts, start=1):
+        names = ", ".join(name for name, _ in part.plan.weights)
+        lines.append(f"group {n} ({names}):")
+        lines += ["  " + line for line in _describe_single(part.plan).splitlines()]
+    return "\n".join(lines)
+
+
+def _describe_single(plan: Plan) -> str:
     model = plan.model
     weights = ", ".join(f"{name} ×{weight}" for name, weight in plan.weights)
     if isinstance(model, ClosedModel):

@@ -98,6 +98,14 @@ def render_chart(plan: Plan, *, width: int = 60, height: int = 8) -> str:
     """
     if isinstance(height, bool) or not isinstance(height, int) or height < 1:
         raise ValueError(f"a chart is at least 1 row high, got {height!r}")
+    if plan.extra:
+        # Load groups may mix VUs and rates, which do not add up: one chart each.
+        charts = []
+        for n, part in enumerate(plan.parts(), start=1):
+            names = ", ".join(name for name, _ in part.plan.weights)
+            chart = render_chart(part.plan, width=width, height=height)
+            charts.append(f"group {n} ({names}):\n{chart}")
+        return "\n".join(charts)
     values = column_values(plan, width)
     closed = isinstance(plan.model, ClosedModel)
     peak = max(values)

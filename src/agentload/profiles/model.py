@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ClosedModel", "LoadModel", "OpenModel", "Stage"]
+__all__ = ["ClosedModel", "LoadGroup", "LoadModel", "OpenModel", "Stage"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,3 +89,20 @@ class OpenModel:
 
 
 LoadModel = ClosedModel | OpenModel
+
+
+@dataclass(frozen=True, slots=True)
+class LoadGroup:
+    """Scenarios sharing one load model, run side by side with a plan's other groups.
+
+    Seed 002's normal and high-load users, or seed 004's conversation and
+    stress users, are groups: each has its own VUs or arrival rate (like a k6
+    scenario with its own executor) and picks among its scenarios by weight.
+
+    Attributes:
+        model: the group's load model.
+        weights: ``(scenario name, weight)`` pairs of the scenarios it runs.
+    """
+
+    model: LoadModel
+    weights: tuple[tuple[str, int], ...]

@@ -11,6 +11,13 @@ VU ``k`` and global iteration ``i`` belong to segment ``k % count`` and
 the shares are exact: summed over segments, the active VUs at every instant and
 the set of arrivals equal the unsplit plan's.
 
+A plan may hold several load groups (:class:`LoadGroup`) that run side by side,
+each with its own model and scenarios — user types with their own load. The
+first group is ``(model, weights)``; the others are ``extra``. :meth:`Plan.parts`
+gives one single-group plan per group (same segment), with the offset that
+keeps the groups' global VU indices apart; a segment of a plan is the same
+segment of each group.
+
 The exact rules (ramp rounding, arrival phase, weighted choice) are documented
 in :mod:`agentload.profiles._closed`, :mod:`agentload.profiles._open` and
 :mod:`agentload.profiles._weights`, and summarised on the methods below.
@@ -41,10 +48,34 @@ from agentload.profiles._open import (
 )
 from agentload.profiles._validate import validate_model
 from agentload.profiles._weights import schedule, weight_problems
-from agentload.profiles.model import ClosedModel, LoadModel, OpenModel
+from agentload.profiles.model import ClosedModel, LoadGroup, LoadModel, OpenModel
 from agentload.profiles.segment import Segment
 
-__all__ = ["Plan", "Segment", "VUChange", "compile_plan", "validate_model"]
+__all__ = [
+    "LoadGroup",
+    "Plan",
+    "PlanPart",
+    "Segment",
+    "VUChange",
+    "compile_groups",
+    "compile_plan",
+    "validate_model",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanPart:
+    """One load group of a plan, as a single-group plan, and where its VUs are numbered.
+
+    Attributes:
+        plan: the group's plan (same segment as the whole).
+        vu_offset: added to the group's global VU indices, so that VUs of
+            different groups never share an index (per-VU data, random seeds):
+            the sum of the earlier groups' peak VUs in the unsplit plan.
+    """
+
+    plan: Plan
+    vu_offset: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,20 +89,29 @@ class Plan:
         model: the load model.
         weights: ``(scenario name, weight)`` pairs, weights ≥ 1, names unique.
         segment: the share of the plan this object describes.
+        extra: more load groups running beside the first; empty for the
+            usual single-load plan. With groups, the per-model methods
+            (``vu_changes``, ``arrivals``, ``scenario_for``, …) belong to
+            :meth:`parts`; ``duration``, ``max_vus`` and ``rate_at`` cover all.
     """
 
     model: LoadModel
     weights: tuple[tuple[str, int], ...]
     segment: Segment = field(default_factory=Segment)
+    extra: tuple[LoadGroup, ...] = ()
     # Derived once at construction; not part of a plan's identity.
     _schedule: tuple[int, ...] = field(init=False, repr=False, compare=False)
     _changes: tuple[VUChange, ...] = field(init=False, repr=False, compare=False)
     _pieces: tuple[RatePiece, ...] = field(init=False, repr=False, compare=False)
+    _parts: tuple[PlanPart, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         weights = tuple((name, weight) for name, weight in self.weights)
         object.__setattr__(self, "weights", weights)
+        extra = tuple(self.extra)
+        object.__setattr__(self, "extra", extra)
         problems = validate_model(self.model) + weight_problems(weights)
+        problems += _group_problems(weights, extra)
         if not isinstance(self.segment, Segment):
             problems.append(f"segment must be a Segment, got {self.segment!r}")
         if problems:
@@ -86,13 +126,25 @@ class Plan:
             pieces = rate_pieces(self.model)
         object.__setattr__(self, "_changes", changes)
         object.__setattr__(self, "_pieces", pieces)
+        object.__setattr__(self, "_parts", _parts(self) if extra else (PlanPart(self),))
+
+    # -- groups ------------------------------------------------------------
+
+    @property
+    def groups(self) -> tuple[LoadGroup, ...]:
+        """Every load group, the first being ``(model, weights)``."""
+        return (LoadGroup(self.model, self.weights), *self.extra)
+
+    def parts(self) -> tuple[PlanPart, ...]:
+        """One single-group plan per group, in order; ``(self,)`` without ``extra``."""
+        return self._parts
 
     # -- shape -------------------------------------------------------------
 
     @property
     def duration(self) -> float:
         """Seconds from the start to the end of the last stage (graceful stop not included)."""
-        return stage_ends(self.model.stages)[-1]
+        return max(stage_ends(g.model.stages)[-1] for g in self.groups)
 
     @property
     def breakpoint(self) -> bool:
@@ -101,7 +153,7 @@ class Plan:
         The engine should then stop at the first failed threshold and report
         the arrival rate reached at that moment as the capacity.
         """
-        return isinstance(self.model, OpenModel) and self.model.breakpoint
+        return any(isinstance(g.model, OpenModel) and g.model.breakpoint for g in self.groups)
 
     def split(self, n: int) -> tuple[Plan, ...]:
         """The ``n`` segments of this unsplit plan, in index order."""
@@ -162,7 +214,13 @@ class Plan:
         """This segment's arrival rate at ``t``: the plan's rate over the segment count.
 
         Right-continuous at jumps; after the end, the last stage's target.
+        With several groups: the sum over the open ones.
         """
+        if self.extra:
+            opened = [g.model for g in self.groups if isinstance(g.model, OpenModel)]
+            if not opened:
+                raise TypeError("rate_at() applies to open-model plans; no group is open")
+            return sum(rate_at(m, t) for m in opened) / self.segment.count
         return rate_at(self._open("rate_at"), t) / self.segment.count
 
     def expected_iterations(self) -> float:
@@ -188,10 +246,27 @@ class Plan:
 
         Closed model: the peak of :meth:`vu_changes`. Open model: this
         segment's share of ``max_vus`` (see :meth:`pre_allocated_vus`).
+        Several groups: the sum of their figures (an upper bound, as their
+        peaks need not coincide).
         """
+        if self.extra:
+            return sum(part.plan.max_vus() for part in self._parts)
         if isinstance(self.model, ClosedModel):
             return max(change.active for change in self._changes)
         return self.segment.share(self.model.max_vus)
+
+    def worker_limit(self) -> int:
+        """The most segments this unsplit plan should be split into.
+
+        Its peak VUs (a worker without VUs would idle), and no more than any
+        open group's ``max_vus``: a segment whose share of the pool is 0
+        would drop every arrival it owns.
+        """
+        limit = self.unsplit().max_vus()
+        for group in self.groups:
+            if isinstance(group.model, OpenModel):
+                limit = min(limit, group.model.max_vus)
+        return max(1, limit)
 
     def vu_global_index(self, local: int) -> int:
         """The global index of this segment's VU number ``local`` (0-based).
@@ -208,6 +283,7 @@ class Plan:
         weighted round-robin over the global index, so after any ``m`` indices
         each scenario has run ``m·weight/total`` times, off by less than one.
         """
+        self._single("scenario_for")
         if global_index < 0:
             raise ValueError(f"a global index cannot be negative, got {global_index}")
         position = self._schedule[global_index % len(self._schedule)]
@@ -219,6 +295,7 @@ class Plan:
         The value is this segment's active VUs (closed) or arrival rate in
         iterations/s (open): data for charts, not for scheduling.
         """
+        self._single("timeline")
         if not step > 0:
             raise ValueError(f"a timeline step must be positive, got {step!r}")
         end = self.duration
@@ -252,17 +329,23 @@ class Plan:
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> Plan:
         """The plan :meth:`to_dict` produced; ``ValueError`` when ``data`` is malformed."""
-        model, weights, segment = decode_parts(data)
-        return cls(model, weights, segment)
+        model, weights, segment, extra = decode_parts(data)
+        return cls(model, weights, segment, extra)
 
     # -- helpers -----------------------------------------------------------
 
+    def _single(self, method: str) -> None:
+        if self.extra:
+            raise TypeError(f"{method}() applies to one load group; use parts() on this plan")
+
     def _closed(self, method: str) -> ClosedModel:
+        self._single(method)
         if not isinstance(self.model, ClosedModel):
             raise TypeError(f"{method}() applies to closed-model plans; this plan is open")
         return self.model
 
     def _open(self, method: str) -> OpenModel:
+        self._single(method)
         if not isinstance(self.model, OpenModel):
             raise TypeError(f"{method}() applies to open-model plans; this plan is closed")
         return self.model
@@ -275,3 +358,47 @@ def compile_plan(model: LoadModel, weights: Sequence[tuple[str, int]]) -> Plan:
     :func:`validate_model`) and of the weights.
     """
     return Plan(model, tuple(weights))
+
+
+def compile_groups(groups: Sequence[LoadGroup]) -> Plan:
+    """Compile load groups running side by side into one unsplit plan.
+
+    One group gives exactly :func:`compile_plan`'s plan. Raises ``ValueError``
+    listing every problem (scenario names must be unique across groups).
+    """
+    if not groups:
+        raise ValueError("invalid load plan:\n- no load groups: give at least one")
+    first, *rest = groups
+    return Plan(first.model, tuple(first.weights), extra=tuple(rest))
+
+
+def _group_problems(
+    weights: tuple[tuple[str, int], ...], extra: tuple[LoadGroup, ...]
+) -> list[str]:
+    problems: list[str] = []
+    seen = {name for name, _ in weights}
+    for n, group in enumerate(extra, start=2):
+        if not isinstance(group, LoadGroup):
+            problems.append(f"load group {n} must be a LoadGroup, got {group!r}")
+            continue
+        problems += [f"load group {n}: {p}" for p in validate_model(group.model)]
+        problems += [f"load group {n}: {p}" for p in weight_problems(group.weights)]
+        for name, _ in group.weights:
+            if name in seen:
+                problems.append(
+                    f"load group {n}: scenario {name!r} is in another group too; "
+                    "a scenario runs in one group"
+                )
+            seen.add(name)
+    return problems
+
+
+def _parts(plan: Plan) -> tuple[PlanPart, ...]:
+    """Each group as a single-group plan of ``plan``'s segment, with its VU offset."""
+    parts: list[PlanPart] = []
+    offset = 0
+    for group in plan.groups:
+        whole = Plan(group.model, tuple(group.weights))
+        parts.append(PlanPart(dataclasses.replace(whole, segment=plan.segment), offset))
+        offset += whole.max_vus()
+    return tuple(parts)

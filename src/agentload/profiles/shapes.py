@@ -7,6 +7,9 @@ Three ways to get a :data:`LoadModel` other than writing stages:
 * :func:`shape_from_function` — a pure function of elapsed seconds → target,
   sampled every ``step`` seconds (the idea of Locust's ``LoadTestShape``, but
   compiled to a plan up front, so it can be inspected, split and tested);
+* :func:`shape_from_tick` — Locust's ``LoadTestShape.tick()`` contract: a
+  function of elapsed seconds returning the target (or ``(users,
+  spawn_rate)``), or ``None`` when the test should end;
 * :func:`scale_model` — the same shape with every VU count and rate multiplied.
 
 VU counts are whole; where a computation gives a fraction it goes through
@@ -31,6 +34,7 @@ __all__ = [
     "scale_model",
     "shape_from_function",
     "shape_from_points",
+    "shape_from_tick",
     "whole_vus",
 ]
 
@@ -161,6 +165,56 @@ def shape_from_function(
     else:
         points = list(zip(sampled, values, strict=True))
     return shape_from_points(_simplify(points), model)
+
+
+def shape_from_tick(
+    fn: Callable[[float], object],
+    step: float = 1.0,
+    *,
+    max_duration: float = 86_400.0,
+    model: ModelKind = "closed",
+    hold: bool = True,
+) -> LoadModel:
+    """Sample a Locust-style ``tick``: ``fn(t)`` every ``step`` seconds until it returns ``None``.
+
+    ``fn(t)`` returns the target at ``t`` (a number, or a ``(users, spawn_rate)``
+    pair whose first item is used: the plan ramps on its own), or ``None`` to end
+    the test at ``t``. Sampling also ends at ``max_duration``. By default each
+    sample holds until the next (Locust's semantics); ``hold=False`` joins the
+    samples with straight lines instead. Raises ``ValueError`` as
+    :func:`shape_from_function` does, and when the first sample already ends it.
+    """
+    if not (isinstance(step, int | float) and math.isfinite(step) and step > 0):
+        raise ValueError(f"step must be a positive number of seconds, got {step!r}")
+    if not (isinstance(max_duration, int | float) and max_duration > 0):
+        raise ValueError(f"max_duration must be positive, got {max_duration!r}")
+    if max_duration / step > _MAX_SAMPLES:
+        raise ValueError(f"{max_duration:g}s every {step:g}s is over {_MAX_SAMPLES} samples")
+    values: dict[float, object] = {}
+    end = float(max_duration)
+    i = 0
+    while i * step < max_duration:
+        t = i * step
+        value = fn(t)
+        if isinstance(value, tuple | list) and value:
+            value = value[0]
+        if value is None:
+            end = t
+            break
+        values[t] = value
+        i += 1
+    if end <= 0:
+        raise ValueError(
+            "invalid shape function:\n- it returned None at 0s: the test would not run"
+        )
+    last = values[max(values)]
+
+    def sampled(t: float) -> float:
+        # Only sample times are asked for, plus `end` without hold.
+        value = values.get(t, last)
+        return value  # type: ignore[return-value]  # checked by shape_from_function
+
+    return shape_from_function(sampled, end, step, model=model, hold=hold)
 
 
 def _simplify(points: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:

@@ -113,6 +113,14 @@ def render_summary(summary: Mapping[str, Any], console: Console) -> None:
         console.print("[bold]Errors by kind[/]")
         for kind, n in summary["errors"].items():
             console.print(f"  [red]{kind}[/]: {_num(n)}")
+        # A Python scenario's exceptions, by first line (docs/python-api.md); the top five.
+        for row in summary.get("script_errors", [])[:5]:
+            console.print(
+                f"    {_num(row['count'])}× {row['function']}: {row['message']}",
+                highlight=False,
+                markup=False,
+                emoji=False,  # "s.py:boom:" is not an emoji code
+            )
 
     failing_checks = [c for c in summary["checks"] if c["fails"]]
     if summary["checks"]:

@@ -22,7 +22,10 @@ from agentload.reports.charts import (
     throughput_figure,
     visible_limits,
 )
+from agentload.reports.compare_html import baseline_section
+from agentload.reports.failures import failure_section
 from agentload.reports.formatting import fmt_ms, fmt_timestamp
+from agentload.reports.html_custom import custom_metrics_card
 from agentload.reports.html_sections import (
     card,
     endpoints_table,
@@ -35,7 +38,9 @@ from agentload.reports.html_sections import (
     verdict_banner,
 )
 from agentload.reports.model import ReportModel
+from agentload.reports.monitor_report import monitoring_sections
 from agentload.reports.redact import redact
+from agentload.reports.trend_lines import trend_lines_figure
 
 __all__ = ["render_html"]
 
@@ -121,6 +126,15 @@ def _charts(model: ReportModel, scripts: list[str]) -> str:
         scripts,
         tall=True,
     )
+    if model.trend_lines:  # LLM / streaming / voice latencies, only when the run had them
+        names = ", ".join(line.metric for line in model.trend_lines)
+        distribution = _chart(
+            "trends",
+            "Streaming and voice latency over time",
+            f"p95 per interval (p50 dotted: click it in the legend): {names}.",
+            trend_lines_figure(model.trend_lines),
+            scripts,
+        ) + distribution
     return f'<div class="grid2" id="charts">{"".join(grid)}</div>{distribution}'
 
 
@@ -154,11 +168,19 @@ def render_html(model: ReportModel, plotly_js: str) -> str:
             "\n",
             thresholds_table(summary),
             "\n",
+            baseline_section(summary),
+            "\n",
             charts,
             "\n",
             endpoints_table(summary),
             "\n",
+            custom_metrics_card(summary),  # reports/html_custom.py
+            "\n",
             errors_and_checks(summary),
+            "\n",
+            failure_section(model.failures),
+            "\n",
+            monitoring_sections(model.monitoring, summary, scripts),
             "\n",
             run_metadata(summary),
             "\n</main>\n",

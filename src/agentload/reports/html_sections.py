@@ -81,6 +81,11 @@ def verdict_banner(summary: Mapping[str, Any]) -> str:
     detail = ", ".join(f"{t['metric']} {t['expression']}" for t in failed[:4])
     if len(failed) > 4:
         detail += f" and {len(failed) - 4} more"
+    gate = run.get("baseline")
+    if isinstance(gate, Mapping) and gate.get("verdict") == "regressed":  # run --baseline
+        verdict = "failed"
+        headline += "; regressed against the baseline"
+        detail = detail or "; ".join(str(line) for line in (gate.get("regressions") or [])[:3])
     stopped = ""
     if run.get("stopped_early"):
         reason = _STOP_REASONS.get(str(run.get("stop_reason")), "stopped early")

@@ -25,6 +25,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from typing import Any
 
+from agentload.reports.compare import baseline_cases
 from agentload.reports.redact import redact
 
 __all__ = ["render_junit"]
@@ -48,7 +49,8 @@ def _timestamp(epoch: object) -> str:
 def render_junit(summary: Mapping[str, Any]) -> str:
     """The JUnit XML document for a summary (UTF-8 text with an XML declaration)."""
     run = summary["run"]
-    rows = summary.get("thresholds") or []
+    # run --baseline: its judged statistics are test cases too (classname agentload.baseline).
+    rows = [*(summary.get("thresholds") or []), *baseline_cases(summary)]
     failures = sum(1 for t in rows if not t.get("passed"))
     duration = f"{float(run.get('duration_s') or 0.0):.3f}"
     counts = {"tests": str(len(rows)), "failures": str(failures), "errors": "0"}
@@ -76,7 +78,11 @@ def render_junit(summary: Mapping[str, Any]) -> str:
         case = ET.SubElement(
             suite,
             "testcase",
-            {"classname": _CLASSNAME, "name": f"{metric}: {expression}", "time": "0"},
+            {
+                "classname": str(t.get("classname", _CLASSNAME)),
+                "name": f"{metric}: {expression}",
+                "time": "0",
+            },
         )
         message = redact(str(t.get("message", "")))
         if not t.get("passed"):
@@ -84,13 +90,17 @@ def render_junit(summary: Mapping[str, Any]) -> str:
                 case,
                 "failure",
                 {
-                    "type": "threshold_abort" if t.get("abort_on_fail") else "threshold",
+                    "type": "regression"
+                    if t.get("classname")
+                    else ("threshold_abort" if t.get("abort_on_fail") else "threshold"),
                     "message": message,
                 },
             )
             failure.text = (
                 f"{metric}: {expression} was crossed\n"
                 f"observed: {_observed(t.get('observed'))}\n{message}\n"
+                if not t.get("classname")
+                else f"{metric}: regressed\n{message}\n"
             )
         else:
             ET.SubElement(case, "system-out").text = message

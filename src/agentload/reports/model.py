@@ -7,14 +7,25 @@ run's aggregate into one frozen :class:`ReportModel`; the renderer
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from agentload.errors import ThresholdSyntaxError
-from agentload.metrics import Aggregate, Snapshot
+from agentload.metrics import Aggregate, FailureSample, Snapshot
 from agentload.reports.distribution import LatencyCurve, build_curves
-from agentload.reports.timeline import LatencyHeatmap, Timeline, build_heatmap, build_timeline
+from agentload.reports.monitor_series import MonitorSeries, MonitorSeriesBuilder
+from agentload.reports.timeline import (
+    LATENCY_METRIC,
+    HeatmapBuilder,
+    LatencyHeatmap,
+    SnapshotReducer,
+    Timeline,
+    TimelineBuilder,
+    reduce_snapshots,
+    trend_extent,
+)
+from agentload.reports.trend_lines import TrendLine, TrendLinesBuilder
 from agentload.thresholds import Aggregation, parse_threshold
 
 __all__ = ["LatencyLimit", "ReportModel", "build_report_model", "latency_limits"]
@@ -44,6 +55,12 @@ class ReportModel:
     heatmap: LatencyHeatmap | None
     curves: tuple[LatencyCurve, ...]
     limits: tuple[LatencyLimit, ...]
+    failures: tuple[FailureSample, ...] = ()
+    """The run's failure samples (``failures.jsonl``)."""
+    trend_lines: tuple[TrendLine, ...] = ()
+    """TTFT/ITL/voice/… latencies over time (reports/trend_lines.py)."""
+    monitoring: MonitorSeries = field(default_factory=MonitorSeries)
+    """Generator and target series (reports/monitor_series.py)."""
 
 
 def latency_limits(thresholds: Sequence[Mapping[str, Any]]) -> tuple[LatencyLimit, ...]:
@@ -69,13 +86,34 @@ def latency_limits(thresholds: Sequence[Mapping[str, Any]]) -> tuple[LatencyLimi
 
 
 def build_report_model(
-    summary: Mapping[str, Any], snapshots: Sequence[Snapshot], aggregate: Aggregate
+    summary: Mapping[str, Any],
+    snapshots: Collection[Snapshot],
+    aggregate: Aggregate,
+    failures: Sequence[FailureSample] = (),
+    *,
+    also: Sequence[SnapshotReducer] = (),
 ) -> ReportModel:
-    """Gather the report's data: timeline, heatmap, distribution curves, threshold lines."""
+    """Gather the report's data: timeline, heatmap, distribution curves, threshold lines.
+
+    The snapshots are read once, every chart's builder taking each in turn
+    (and the reducers in ``also``, e.g. ``history.csv``'s timeline), so a saved
+    run is streamed from disk a single time whatever its length.
+    """
+    n = len(snapshots)
+    timeline = TimelineBuilder(n, max_points=MAX_CHART_POINTS)
+    heatmap = HeatmapBuilder(
+        n, trend_extent(snapshots, LATENCY_METRIC), max_points=MAX_HEATMAP_COLUMNS
+    )
+    trend_lines = TrendLinesBuilder(n, max_points=MAX_CHART_POINTS)
+    monitoring = MonitorSeriesBuilder(n)
+    reduce_snapshots(snapshots, timeline, heatmap, trend_lines, monitoring, *also)
     return ReportModel(
         summary=summary,
-        timeline=build_timeline(snapshots, max_points=MAX_CHART_POINTS),
-        heatmap=build_heatmap(snapshots, max_points=MAX_HEATMAP_COLUMNS),
+        timeline=timeline.result(),
+        heatmap=heatmap.result(),
         curves=build_curves(aggregate),
         limits=latency_limits(summary.get("thresholds") or ()),
+        failures=tuple(failures),
+        trend_lines=trend_lines.result(),
+        monitoring=monitoring.result(),
     )

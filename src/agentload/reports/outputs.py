@@ -7,11 +7,12 @@ apart means the renderers can be exercised (and compared) without touching disk.
 from __future__ import annotations
 
 from agentload.reports.csv_export import render_history_csv, render_stats_csv
+from agentload.reports.failures import load_failures
 from agentload.reports.html import render_html
 from agentload.reports.junit import render_junit
 from agentload.reports.model import build_report_model
 from agentload.reports.saved import SavedRun
-from agentload.reports.timeline import build_timeline
+from agentload.reports.timeline import TimelineBuilder
 
 __all__ = ["REPORT_FILES", "render_reports"]
 
@@ -25,10 +26,13 @@ def render_reports(saved: SavedRun, plotly_js: str) -> dict[str, str]:
     ``history.csv`` keeps every interval; the charts may merge intervals of
     long runs (:data:`agentload.reports.model.MAX_CHART_POINTS`).
     """
-    model = build_report_model(saved.summary, saved.snapshots, saved.aggregate)
+    history = TimelineBuilder(len(saved.snapshots))  # fed in the model's single pass
+    model = build_report_model(
+        saved.summary, saved.snapshots, saved.aggregate, load_failures(saved.path), also=(history,)
+    )
     return {
         "report.html": render_html(model, plotly_js),
         "stats.csv": render_stats_csv(saved.summary.get("requests") or []),
-        "history.csv": render_history_csv(build_timeline(saved.snapshots)),
+        "history.csv": render_history_csv(history.result()),
         "junit.xml": render_junit(saved.summary),
     }

@@ -3,7 +3,8 @@
 ``timeseries.jsonl`` gets one line per interval snapshot, written and flushed
 as the run goes, so a crash loses at most the last interval.
 ``aggregate.json`` holds the run's mergeable histograms, so reports can be
-re-rendered (and runs compared) without rerunning.
+re-rendered (and runs compared) without rerunning. ``failures.jsonl`` holds the
+earliest failing request/response pairs per error kind (:mod:`.failures`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import IO, Any
 
 import orjson
 
-from agentload.metrics import Aggregate, Snapshot
+from agentload.metrics import DEFAULT_FAILURE_SAMPLES, Aggregate, Snapshot
+from agentload.reports.failures import FAILURES_FILE, FailureWriter
 
 __all__ = ["ResultsDir", "default_results_path"]
 
@@ -34,18 +36,23 @@ def default_results_path(base: str | Path = "results") -> Path:
 class ResultsDir:
     """Writes one run's files; also a snapshot sink for the runner."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, failure_samples: int = DEFAULT_FAILURE_SAMPLES) -> None:
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
         # "wb": a rerun into the same directory starts a fresh timeseries (appending
         # would mix two runs' intervals under one summary).
         self._timeseries: IO[bytes] | None = open(self.path / "timeseries.jsonl", "wb")  # noqa: SIM115
+        self._failures = FailureWriter(self.path / FAILURES_FILE, failure_samples)
 
     def on_snapshot(self, snapshot: Snapshot, aggregate: Aggregate, elapsed: float) -> None:
         """Append one interval to ``timeseries.jsonl`` and flush it."""
         if self._timeseries is None:
             return
-        self._timeseries.write(orjson.dumps(snapshot.to_dict()) + b"\n")
+        line = snapshot.to_dict()
+        if snapshot.failures:  # they go to failures.jsonl, the earliest per kind only
+            del line["failures"]
+            self._failures.add(snapshot.failures)
+        self._timeseries.write(orjson.dumps(line) + b"\n")
         self._timeseries.flush()
 
     def write_json(self, name: str, data: Any) -> Path:
@@ -58,6 +65,7 @@ class ResultsDir:
 
     def close(self) -> None:
         """Close the timeseries file (idempotent)."""
+        self._failures.close()
         if self._timeseries is not None:
             self._timeseries.close()
             self._timeseries = None

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentload.metrics import Aggregate, Histogram, MetricKind, metric_def
+from agentload.metrics import Aggregate, Histogram, MetricDef, MetricKind, metric_def
 from agentload.reports.redact import redact
 from agentload.thresholds import ThresholdResult
 
@@ -47,9 +47,9 @@ class RunInfo:
     extra: Mapping[str, object] = field(default_factory=dict)
 
 
-def _scale(metric: str) -> float:
+def _scale(metric: str, custom: Mapping[str, MetricDef] | None = None) -> float:
     """Factor from the recorded unit to the reported one (µs → ms)."""
-    d = metric_def(metric)
+    d = metric_def(metric) or (custom or {}).get(metric)
     return 1000.0 if d is not None and d.unit == "us" else 1.0
 
 
@@ -71,13 +71,27 @@ def trend_stats(hist: Histogram, scale: float) -> dict[str, float | int]:
     return out
 
 
-def _metric_summary(agg: Aggregate, metric: str, duration: float) -> dict[str, Any]:
+def _metric_summary(
+    agg: Aggregate, metric: str, duration: float, custom: Mapping[str, MetricDef] | None = None
+) -> dict[str, Any]:
+    out = _metric_values(agg, metric, duration, custom)
+    d = (custom or {}).get(metric)
+    if d is not None and metric_def(metric) is None:  # a Python file's own metric
+        out["custom"] = True
+        if d.description:
+            out["description"] = d.description
+    return out
+
+
+def _metric_values(
+    agg: Aggregate, metric: str, duration: float, custom: Mapping[str, MetricDef] | None
+) -> dict[str, Any]:
     kind = agg.kind(metric)
-    d = metric_def(metric)
+    d = metric_def(metric) or (custom or {}).get(metric)
     unit = "ms" if d is not None and d.unit == "us" else (d.unit if d is not None else "")
     if kind is MetricKind.TREND:
         hist = agg.trend(metric)
-        stats = trend_stats(hist, _scale(metric)) if hist is not None else {"count": 0}
+        stats = trend_stats(hist, _scale(metric, custom)) if hist is not None else {"count": 0}
         return {"kind": "trend", "unit": unit, **stats}
     if kind is MetricKind.COUNTER:
         value = agg.counter(metric)
@@ -168,6 +182,27 @@ def _errors(agg: Aggregate) -> dict[str, float]:
     return totals
 
 
+def _script_errors(agg: Aggregate) -> dict[str, Any]:
+    """``script_errors``: Python exceptions by scenario, function and first line (if any)."""
+    rows: dict[tuple[str, str, str], float] = {}
+    for key in agg:
+        if key.metric != "errors" or key.tag("kind") != "script_error":
+            continue
+        if key.tag("message") is None:
+            continue
+        tags = dict(key.tags)
+        ident = (tags.get("scenario", ""), tags.get("function", ""), tags.get("message", ""))
+        rows[ident] = rows.get(ident, 0) + agg.counter("errors", tags)
+    if not rows:
+        return {}
+    return {
+        "script_errors": [
+            {"scenario": s, "function": f, "message": redact(m), "count": n}
+            for (s, f, m), n in sorted(rows.items(), key=lambda item: -item[1])
+        ]
+    }
+
+
 def _threshold_rows(results: Sequence[ThresholdResult]) -> list[dict[str, Any]]:
     return [
         {
@@ -183,11 +218,22 @@ def _threshold_rows(results: Sequence[ThresholdResult]) -> list[dict[str, Any]]:
 
 
 def build_summary(
-    agg: Aggregate, info: RunInfo, thresholds: Sequence[ThresholdResult], *, exit_code: int
+    agg: Aggregate,
+    info: RunInfo,
+    thresholds: Sequence[ThresholdResult],
+    *,
+    exit_code: int,
+    sections: Mapping[str, object] | None = None,
+    custom: Mapping[str, MetricDef] | None = None,
 ) -> dict[str, Any]:
-    """The summary document: run metadata, verdict, metrics, requests, checks, thresholds."""
+    """The summary document: run metadata, verdict, metrics, requests, checks, thresholds.
+
+    ``sections`` are further top-level entries (``generator``, ``alerts``,
+    ``monitoring``, ``outputs``: docs/results.md), added after the others.
+    ``custom`` defines the custom metrics of a Python scenario (their units).
+    """
     duration = info.duration
-    metrics = {m: _metric_summary(agg, m, duration) for m in sorted(agg.metrics())}
+    metrics = {m: _metric_summary(agg, m, duration, custom) for m in sorted(agg.metrics())}
     passed = all(r.passed for r in thresholds)
     return {
         "schema": SCHEMA,
@@ -214,5 +260,7 @@ def build_summary(
         "requests": _request_rows(agg, duration),
         "checks": _checks(agg),
         "errors": _errors(agg),
+        **_script_errors(agg),
         "thresholds": _threshold_rows(thresholds),
+        **dict(sections or {}),
     }

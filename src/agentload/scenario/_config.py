@@ -13,7 +13,7 @@ from agentload.scenario.model import Template, Timeouts
 
 __all__ = ["ConfigParts", "read_config"]
 
-_KEYS = ("target", "headers", "variables", "timeout")
+_KEYS = ("target", "headers", "variables", "timeout", "health")  # health: scenario/_health.py
 
 
 @dataclass(frozen=True, slots=True)

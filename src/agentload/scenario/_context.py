@@ -72,11 +72,14 @@ class Ctx:
             hint = "see docs/scenario-format.md for the format"
             if isinstance(node, YScalar) and isinstance(node.value, str) and node.value.strip():
                 try:
-                    float(node.value)
+                    number = float(node.value)
                 except ValueError:
                     pass
                 else:
-                    hint = "remove the quotes to make it a number"
+                    # Quoted ("4"), or an exponent without a dot (1e3), which
+                    # YAML 1.1 reads as text: either way, a plain number works.
+                    plain = int(number) if number.is_integer() else number
+                    hint = f"write it as a plain number without quotes, e.g. {plain}"
         self.error(node.line, path, f"expected {expected}, found {describe(node)}; {hint}")
 
     # -- structure -----------------------------------------------------------

@@ -19,9 +19,17 @@ from typing import TypeAlias
 
 from agentload._redact import redact
 from agentload.scenario._context import Ctx, did_you_mean
+from agentload.scenario._control import (
+    CONTROL_STEPS,
+    SCENARIO_EXTRAS,
+    finish_scenario,
+    read_control,
+)
 from agentload.scenario._expect import BODY_KEYS, read_body, read_captures, read_expect
 from agentload.scenario._llm import read_llm_step, read_sse_step
+from agentload.scenario._log import read_log_step
 from agentload.scenario._nodes import YMap, YNode
+from agentload.scenario._python_ref import read_python_step
 from agentload.scenario._values import (
     Scope,
     check_url,
@@ -30,7 +38,12 @@ from agentload.scenario._values import (
     timeouts,
     tracked,
 )
+from agentload.scenario._voice import read_voice_step
+from agentload.scenario._webhook import read_webhook_step
+from agentload.scenario._ws import read_ws_step
+from agentload.scenario.data import read_data
 from agentload.scenario.model import RequestStep, Scenario, Step, ThinkStep, Timeouts
+from agentload.scenario.model_flow import DataSource
 
 __all__ = ["FlowResult", "read_flows"]
 
@@ -60,9 +73,14 @@ MappingStepReader: TypeAlias = Callable[..., Step | None]
 _MAPPING_STEPS: dict[str, tuple[str, MappingStepReader]] = {
     "llm": ("a mapping with model and messages", read_llm_step),
     "sse": ("a mapping with url", read_sse_step),
+    "webhook": ("a mapping with url and event or payload", read_webhook_step),
+    "ws": ("a mapping with url and steps", read_ws_step),
+    "log": ("a mapping with message", read_log_step),  # scenario/_log.py
+    "voice": ("a mapping with dialect, url and audio", read_voice_step),
 }
-_STEP_KINDS = ("request", *_VERBS, *_MAPPING_STEPS, "think")
-_SCENARIO_KEYS = ("name", "weight", "flow")
+_STEP_KINDS = ("request", *_VERBS, *_MAPPING_STEPS, "think", "python", *CONTROL_STEPS)
+# load: scenario/_user_types.py; on_start, pacing: scenario/_control.py
+_SCENARIO_KEYS = ("name", "weight", "flow", "load", *SCENARIO_EXTRAS)
 
 
 @dataclass(slots=True)
@@ -96,6 +114,7 @@ def read_flows(ctx: Ctx, root: YMap, limits: Timeouts, *, report_missing: bool) 
         )
         return result
     reader = _Reader(ctx, limits, result)
+    reader.data = read_data(ctx, root.get("data"))  # feeders (scenario/data.py)
     if flow_node is not None:
         key = root.key("flow")
         assert key is not None
@@ -150,7 +169,7 @@ def read_flows(ctx: Ctx, root: YMap, limits: Timeouts, *, report_missing: bool) 
             ctx.error(mapping.line, path, "missing 'flow'; add the list of steps")
             continue
         # Read the steps even when name or weight is wrong, to report their problems too.
-        reader.scenario_flow(name, weight, flow, f"{path}.flow", mapping.line)
+        reader.scenario_flow(name, weight, flow, f"{path}.flow", mapping.line, mapping=mapping)
     return result
 
 
@@ -159,12 +178,22 @@ class _Reader:
         self.ctx = ctx
         self.limits = limits
         self.result = result
+        self.data: dict[str, DataSource] = {}
 
     def scenario_flow(
-        self, name: str | None, weight: int | None, node: YNode, path: str, line: int
+        self,
+        name: str | None,
+        weight: int | None,
+        node: YNode,
+        path: str,
+        line: int,
+        *,
+        mapping: YMap | None = None,
     ) -> None:
         scope = Scope()
         steps = self.steps(node, path, scope)
+        # Data picks, on_start and pacing (scenario/_control.py).
+        steps = finish_scenario(self, mapping, steps, scope, path.removesuffix(".flow"))
         self.result.scopes.append((name or path.removesuffix(".flow"), scope))
         if steps is not None and name is not None and weight is not None:
             self.result.scenarios.append(Scenario(name, steps, weight, line))
@@ -214,6 +243,11 @@ class _Reader:
             self.only_key(mapping, path, kind)
             think = think_time(ctx, value, f"{path}.think")
             return None if think is None else ThinkStep(think, value.line)
+        if kind == "python":  # - python: helpers.py:function (scenario/_python_ref.py)
+            self.only_key(mapping, path, kind)
+            return read_python_step(ctx, value, f"{path}.python", mapping.line)
+        if kind in CONTROL_STEPS:  # loop, if, poll, choose, once (scenario/_control.py)
+            return read_control(self, kind, mapping, path, scope)
         if kind in _MAPPING_STEPS:
             self.only_key(mapping, path, kind)
             what, read = _MAPPING_STEPS[kind]

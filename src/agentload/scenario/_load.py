@@ -35,7 +35,7 @@ from agentload.profiles import (
     Stage,
 )
 from agentload.scenario._context import Ctx
-from agentload.scenario._nodes import YMap, YNode
+from agentload.scenario._nodes import YMap, YNode, YScalar
 from agentload.scenario._preset import (
     PresetLoad,
     apply_overrides,
@@ -44,6 +44,7 @@ from agentload.scenario._preset import (
     with_options,
 )
 from agentload.scenario._rates import read_rate
+from agentload.scenario._shape_ref import SHAPE_REF_KEYS, read_shape_ref
 
 __all__ = ["DEFAULT_LOAD", "apply_overrides", "read_load"]
 
@@ -179,6 +180,11 @@ def _read_section(ctx: Ctx, node: YNode | None) -> LoadModel | PresetLoad | None
     mapping = ctx.mapping(node, "load", "a mapping such as {vus: 10, duration: 30s}")
     if mapping is None:
         return None
+    shape_node = mapping.get("shape")
+    if isinstance(shape_node, YScalar):  # shape: FILE.py:FUNCTION (scenario/_shape_ref.py)
+        allowed = (*SHAPE_REF_KEYS, *_PRESET_OPTIONS["closed"], *_OPEN_ONLY[1:])
+        ctx.check_keys(mapping, "load", allowed)
+        return read_shape_ref(ctx, mapping, _options)
     if mapping.key("preset") is not None:
         spec = read_preset(ctx, mapping, options=_PRESET_OPTIONS, load_keys=_KEYS)
         if spec is None:

@@ -33,6 +33,12 @@ _TAG = "tag:yaml.org,2002:"
 _PLAIN_TAGS = frozenset(_TAG + t for t in ("int", "float", "bool", "null"))
 _MAX_NODES = 200_000
 _MAX_DEPTH = 100
+# Real scenario files are kilobytes; a multi-megabyte one is a mistake (a data
+# dump pasted inline, the wrong file) and would take seconds to parse.
+MAX_SCENARIO_BYTES = 4 << 20
+# libyaml's parser when PyYAML was built with it (every wheel is): the same
+# events and marks, an order of magnitude faster than the pure-Python one.
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +230,7 @@ class _Builder:
         if tag not in (_TAG + "str", _TAG + "timestamp"):
             self.bad_tag(node)
         split = split_text(raw, self.env)
-        if node.style is None and split.used_env and not split.problems:
+        if not node.style and split.used_env and not split.problems:
             # An unquoted value is typed after substitution, like YAML would
             # type it had the value been written out.
             text = split.text
@@ -257,8 +263,23 @@ def compose_text(
     Returns ``(None, issues)`` when the text is not valid YAML or is empty
     (no issue is added for an empty document: the caller words that).
     """
+    if len(text) > MAX_SCENARIO_BYTES:
+        size = len(text.encode("utf-8", "replace")) / 2**20
+        return None, [
+            Issue(
+                filename,
+                0,
+                f"the file is {size:.1f} MB; a scenario is at most {MAX_SCENARIO_BYTES >> 20} MB "
+                "— keep large data in a data file and refer to it",
+            )
+        ]
     try:
-        composed = yaml.compose(text, Loader=yaml.SafeLoader)
+        try:
+            composed = yaml.compose(text, Loader=_LOADER)
+        except yaml.YAMLError:
+            # Parse again in pure Python for its error: it says what it found
+            # ("expected ',' or '}', but got ':'"); libyaml only what it missed.
+            composed = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_issue(filename, exc, text)]
     except yaml.reader.ReaderError as exc:

@@ -278,7 +278,15 @@ def _parse_overrides(
         except ValueError as exc:
             ctx.error(0, "--duration", f"{exc}; e.g. --duration 30s")
         else:
-            if duration <= 0 or not math.isfinite(duration):
+            if not math.isfinite(duration):
+                ctx.error(
+                    0,
+                    "--duration",
+                    f"must be a finite duration, got {overrides['duration']!r}; "
+                    "e.g. --duration 30s",
+                )
+                duration = None
+            elif duration <= 0:
                 ctx.error(0, "--duration", "must be greater than 0; e.g. --duration 30s")
                 duration = None
     if "scale" in overrides:

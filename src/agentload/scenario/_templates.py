@@ -4,17 +4,21 @@ Every string value of a scenario file goes through :func:`split_text` once,
 when the file is composed: ``${env.NAME}`` (and ``${env.NAME:-default}``) is
 replaced by the value from the injected environment, ``${name}`` becomes a
 :class:`~agentload.scenario.model.VarRef` resolved by the engine at run time,
-and ``$${`` stands for a literal ``${``. Problems are returned as messages
+``${helper(args)}`` becomes a :class:`~agentload.scenario.parts.Call` run at
+every render (:mod:`agentload.scenario.helpers`), and ``$${`` stands for a
+literal ``${``. Problems are returned as messages
 rather than raised, so the loader can report every one of them with its line.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from agentload.scenario.model import Template, VarRef
+from agentload.scenario.helpers import HELPERS, check_int_args
+from agentload.scenario.parts import Call, CallArg, Template, VarRef
 
 __all__ = [
     "VAR_NAME",
@@ -25,9 +29,17 @@ __all__ = [
     "split_text",
 ]
 
-VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
-"""A run-time variable name: identifier characters, dots between the pieces."""
+VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.(?:[A-Za-z_][A-Za-z0-9_]*|[0-9]+))*")
+"""A run-time variable name: identifier characters, dots between the pieces.
 
+A piece after a dot may be a number, an index into a list (``${items.0.id}``).
+"""
+
+_CALL = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*\((.*)\)\s*", re.DOTALL)
+_ARG = re.compile(
+    r"\s*(?:(?P<int>[+-]?\d+)|(?P<float>[+-]?\d+\.\d*|[+-]?\.\d+)"
+    r"|'(?P<sq>[^']*)'|\"(?P<dq>[^\"]*)\"|(?P<var>" + VAR_NAME.pattern + r"))\s*(?:,|$)"
+)
 _ENV_REF = re.compile(r"env\.([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?", re.DOTALL)
 
 
@@ -58,8 +70,18 @@ def is_var_name(name: str) -> bool:
 
 
 def render_parts(parts: Sequence[str | VarRef]) -> str:
-    """Join parts for display, writing references back as ``${name}``."""
-    return "".join(p if isinstance(p, str) else "${" + p.name + "}" for p in parts)
+    """Join parts for display, writing references back as ``${name}`` (calls as written)."""
+    return "".join(p if isinstance(p, str) else "${" + _ref_text(p) + "}" for p in parts)
+
+
+def _ref_text(ref: VarRef) -> str:
+    if not isinstance(ref, Call):
+        return ref.name
+    args = ", ".join(
+        a.name if isinstance(a, VarRef) else repr(a) if isinstance(a, str) else str(a)
+        for a in ref.args
+    )
+    return f"{ref.name}({args})"
 
 
 def make_template(parts: Sequence[str | VarRef], source: str) -> Template:
@@ -103,12 +125,16 @@ def split_text(text: str, env: Mapping[str, str]) -> SplitText:
             used_env = True
             value = _env_value(inner, env, problems)
             buf.append(value)
-        elif VAR_NAME.fullmatch(inner):
+        elif VAR_NAME.fullmatch(inner) or _CALL.fullmatch(inner):
+            ref = VarRef(inner) if "(" not in inner else _call(inner, problems)
+            if ref is None:
+                buf.append(text[dollar:i])
+                continue
             literal = "".join(buf)
             if literal:
                 parts.append(literal)
             buf.clear()
-            parts.append(VarRef(inner))
+            parts.append(ref)
         else:
             problems.append(
                 f"'${{{inner}}}' is not a valid variable reference; use ${{name}} with "
@@ -120,6 +146,77 @@ def split_text(text: str, env: Mapping[str, str]) -> SplitText:
     if literal:
         parts.append(literal)
     return SplitText(parts=tuple(parts), problems=tuple(problems), used_env=used_env)
+
+
+def _call(inner: str, problems: list[str]) -> Call | None:
+    """A helper call such as ``randint(1, 10)``; ``None`` after recording a problem."""
+    match = _CALL.fullmatch(inner)
+    assert match is not None
+    name, arg_text = match.group(1), match.group(2)
+    helper = HELPERS.get(name)
+    if helper is None:
+        guess = _closest(name, HELPERS)
+        hint = (
+            f"did you mean {guess}()?"
+            if guess
+            else "use one of " + ", ".join(f"{n}()" for n in HELPERS)
+        )
+        problems.append(f"'${{{inner}}}': unknown helper '{name}'; {hint}")
+        return None
+    args: list[CallArg] = []
+    pos = 0
+    arg_text = arg_text.strip()
+    while pos < len(arg_text):
+        arg = _ARG.match(arg_text, pos)
+        if arg is None or arg.end() == pos:
+            problems.append(
+                f"'${{{inner}}}': cannot read the arguments; write numbers, quoted text "
+                f"or variable names separated by commas: {helper.usage}"
+            )
+            return None
+        pos = arg.end()
+        if arg.group("int") is not None:
+            args.append(int(arg.group("int")))
+        elif arg.group("float") is not None:
+            args.append(float(arg.group("float")))
+        elif arg.group("sq") is not None:
+            args.append(arg.group("sq"))
+        elif arg.group("dq") is not None:
+            args.append(arg.group("dq"))
+        else:
+            args.append(VarRef(arg.group("var")))
+    too_many = helper.max_args is not None and len(args) > helper.max_args
+    if len(args) < helper.min_args or too_many:
+        problems.append(
+            f"'${{{inner}}}': {name}() takes {_arity(helper.min_args, helper.max_args)}, "
+            f"found {len(args)}; write {helper.usage}"
+        )
+        return None
+    if helper.ints:
+        if not all(isinstance(a, int) for a in args):
+            problems.append(
+                f"'${{{inner}}}': {name}() takes whole numbers written in the file, "
+                f"not variables or text; write {helper.usage} with numbers"
+            )
+            return None
+        problem = check_int_args(name, args)
+        if problem is not None:
+            problems.append(problem)
+            return None
+    return Call(name, tuple(args))
+
+
+def _arity(low: int, high: int | None) -> str:
+    if high is None:
+        return f"at least {low} argument" + ("s" if low != 1 else "")
+    if low == high:
+        return "no arguments" if low == 0 else f"{low} argument" + ("s" if low != 1 else "")
+    return f"{low} to {high} arguments"
+
+
+def _closest(word: str, choices: Mapping[str, object]) -> str | None:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def _env_value(inner: str, env: Mapping[str, str], problems: list[str]) -> str:

@@ -7,8 +7,10 @@ value is one expression, or a list of expressions and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from agentload.errors import ThresholdSyntaxError
-from agentload.metrics import BUILTIN_METRICS
+from agentload.metrics import BUILTIN_METRICS, MetricDef
 from agentload.scenario._context import Ctx, did_you_mean
 from agentload.scenario._nodes import YKey, YMap, YNode, YSeq
 from agentload.scenario.model import ThresholdSpec
@@ -20,8 +22,14 @@ _ENTRY_KEYS = ("threshold", "abort_on_fail", "delay_abort_eval")
 _EXAMPLES = "e.g. p(95)<300, avg<200 or rate<0.01"
 
 
-def read_thresholds(ctx: Ctx, node: YNode) -> tuple[ThresholdSpec, ...]:
-    """Every valid threshold, in file order; problems are recorded in ``ctx``."""
+def read_thresholds(
+    ctx: Ctx, node: YNode, metrics: Mapping[str, MetricDef] = BUILTIN_METRICS
+) -> tuple[ThresholdSpec, ...]:
+    """Every valid threshold, in file order; problems are recorded in ``ctx``.
+
+    ``metrics`` are the names a threshold may use: the built-ins, plus the custom
+    metrics a Python scenario declares (docs/python-api.md).
+    """
     expected = 'a mapping such as {http_req_duration: ["p(95)<300"]}'
     mapping = ctx.mapping(node, "thresholds", expected)
     if mapping is None:
@@ -39,10 +47,10 @@ def read_thresholds(ctx: Ctx, node: YNode) -> tuple[ThresholdSpec, ...]:
                 f"bad metric selector {key.text!r} at column {exc.column}: {exc}",
             )
             continue
-        if metric not in BUILTIN_METRICS:
+        if metric not in metrics:
             # YAML scenarios record only built-in metrics, so another name is a typo
             # that would otherwise fail only after the whole run ("no samples").
-            guess = did_you_mean(metric, BUILTIN_METRICS)
+            guess = did_you_mean(metric, metrics)
             hint = f"did you mean {guess!r}?" if guess else "see docs/metrics.md for the names"
             ctx.error(key.line, "thresholds", f"unknown metric {metric!r}; {hint}")
             continue
@@ -51,13 +59,15 @@ def read_thresholds(ctx: Ctx, node: YNode) -> tuple[ThresholdSpec, ...]:
             ctx.error(value.line, path, f"the list is empty; add an expression, {_EXAMPLES}")
         for i, entry in enumerate(entries):
             where = f"{path}[{i}]" if isinstance(value, YSeq) else path
-            spec = _entry(ctx, key, entry, where)
+            spec = _entry(ctx, key, entry, where, metrics)
             if spec is not None:
                 specs.append(spec)
     return tuple(specs)
 
 
-def _entry(ctx: Ctx, key: YKey, node: YNode, path: str) -> ThresholdSpec | None:
+def _entry(
+    ctx: Ctx, key: YKey, node: YNode, path: str, metrics: Mapping[str, MetricDef]
+) -> ThresholdSpec | None:
     abort = False
     delay = 0.0
     if isinstance(node, YMap):
@@ -76,7 +86,7 @@ def _entry(ctx: Ctx, key: YKey, node: YNode, path: str) -> ThresholdSpec | None:
     if expression is None:
         return None
     try:
-        parse_threshold(key.text, expression)
+        parse_threshold(key.text, expression, metrics=metrics)
     except ThresholdSyntaxError as exc:
         ctx.error(
             expression_node.line,

@@ -16,6 +16,22 @@ from typing import TypeAlias
 from agentload.profiles.model import LoadModel
 from agentload.protocols.http.timeouts import Timeouts
 from agentload.protocols.llm.timing import LlmSlo
+from agentload.scenario.model_alerts import AlertSpec
+from agentload.scenario.model_flow import (
+    ChooseStep,
+    DataStep,
+    IfStep,
+    LoopStep,
+    OnceStep,
+    PaceStep,
+    PollStep,
+)
+from agentload.scenario.model_health import HealthCheck
+from agentload.scenario.model_log import LogStep
+from agentload.scenario.model_python import PythonHooks, PythonStep
+from agentload.scenario.model_voice import VoiceAudio, VoiceStep
+from agentload.scenario.model_webhook import WebhookStep, WebhookToolCall
+from agentload.scenario.model_ws import WsStep
 from agentload.scenario.parts import (
     BodyContainsCheck,
     Capture,
@@ -39,13 +55,18 @@ from agentload.scenario.parts import (
 )
 
 __all__ = [
+    "AlertSpec",
     "BodyContainsCheck",
     "Capture",
     "CaptureSource",
     "Check",
+    "ChooseStep",
+    "DataStep",
     "FinishReasonCheck",
     "FormBody",
     "HeaderCheck",
+    "HealthCheck",
+    "IfStep",
     "JsonBody",
     "JsonCheck",
     "JsonObject",
@@ -53,8 +74,15 @@ __all__ = [
     "LlmCheck",
     "LlmSlo",
     "LlmStep",
+    "LogStep",
+    "LoopStep",
     "MultipartBody",
     "MultipartField",
+    "OnceStep",
+    "PaceStep",
+    "PollStep",
+    "PythonHooks",
+    "PythonStep",
     "RawBody",
     "RequestBody",
     "RequestStep",
@@ -72,6 +100,11 @@ __all__ = [
     "ThresholdSpec",
     "Timeouts",
     "VarRef",
+    "VoiceAudio",
+    "VoiceStep",
+    "WebhookStep",
+    "WebhookToolCall",
+    "WsStep",
 ]
 
 
@@ -170,17 +203,40 @@ class SseStep:
     line: int = 0
 
 
-Step: TypeAlias = RequestStep | ThinkStep | LlmStep | SseStep
+Step: TypeAlias = (
+    RequestStep
+    | ThinkStep
+    | LlmStep
+    | SseStep
+    | LoopStep  # control flow (model_flow.py) …
+    | IfStep
+    | PollStep
+    | ChooseStep
+    | OnceStep
+    | PaceStep
+    | DataStep  # … control flow
+    | WebhookStep  # model_webhook.py
+    | WsStep  # model_ws.py
+    | PythonStep  # model_python.py
+    | VoiceStep  # model_voice.py
+    | LogStep  # model_log.py
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
-    """A named flow of steps; VUs (closed) or iterations (open) pick scenarios by weight."""
+    """A named flow of steps; VUs (closed) or iterations (open) pick scenarios by weight.
+
+    ``load`` gives the scenario a load of its own, run side by side with the
+    file's (a user type; see :class:`~agentload.profiles.LoadGroup`); ``None``
+    shares the file's ``load`` with the other such scenarios, by weight.
+    """
 
     name: str
     steps: tuple[Step, ...]
     weight: int = 1
     line: int = 0
+    load: LoadModel | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,14 +262,22 @@ class RunConfig:
     headers: tuple[tuple[str, Template], ...] = ()
     variables: Mapping[str, object] = field(default_factory=dict)
     timeouts: Timeouts = field(default_factory=Timeouts)
+    health: HealthCheck | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ScenarioFile:
-    """A whole loaded scenario file: config, load model, scenarios, thresholds."""
+    """A whole loaded scenario file: config, load model, scenarios, thresholds.
+
+    ``profiles`` names the loads of the file's ``profiles:`` section (runnable
+    one by one with ``--profile`` or as a suite with ``--scenarios``).
+    """
 
     path: str
     config: RunConfig
     load: LoadModel
     scenarios: tuple[Scenario, ...]
     thresholds: tuple[ThresholdSpec, ...] = ()
+    profiles: tuple[str, ...] = ()
+    alerts: tuple[AlertSpec, ...] = ()
+    """Rules checked every second while the run goes (``alerts:``)."""

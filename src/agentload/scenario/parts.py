@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeAlias
+
+from agentload.scenario.helpers import HELPERS
 
 __all__ = [
     "BodyContainsCheck",
+    "Call",
+    "CallArg",
     "Capture",
     "CaptureSource",
     "Check",
@@ -39,9 +43,66 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class VarRef:
-    """A ``${name}`` reference inside a template."""
+    """A ``${name}`` reference inside a template.
+
+    A dotted name reads into a value: ``${row.email}`` is the variable
+    ``row.email`` if one is set, else the ``email`` field of the variable
+    ``row`` (a data feeder row, a loop item, a captured JSON object); a piece
+    that is a number indexes a list (``${items.0}``).
+    """
 
     name: str
+
+    def resolve(self, variables: Mapping[str, object]) -> object:
+        """The value; a missing variable raises ``KeyError(name)``."""
+        try:
+            return variables[self.name]
+        except KeyError:
+            return _dotted(variables, self.name)
+
+
+CallArg: TypeAlias = int | float | str | VarRef
+"""A helper argument: a number or quoted text written in the file, or a variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Call(VarRef):
+    """A ``${helper(args)}`` call inside a template, evaluated at every render.
+
+    ``name`` is the helper (``uuid``, ``randint``, ``random_string``,
+    ``timestamp``, ``timestamp_ms``, ``pick``; :mod:`agentload.scenario.helpers`);
+    the reader has checked it exists and takes these arguments. A call is a
+    :class:`VarRef` so code that only tells literals from references keeps
+    working; :meth:`resolve` runs the helper instead of looking a name up.
+    """
+
+    args: tuple[CallArg, ...] = ()
+
+    def resolve(self, variables: Mapping[str, object]) -> object:
+        """The helper's result; a missing variable argument raises ``KeyError(name)``."""
+        values = [a.resolve(variables) if isinstance(a, VarRef) else a for a in self.args]
+        return HELPERS[self.name].fn(values)
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """Names of the variables passed as arguments."""
+        return tuple(a.name for a in self.args if isinstance(a, VarRef))
+
+
+def _dotted(variables: Mapping[str, object], name: str) -> object:
+    # Only reached when ``name`` itself is not a variable: walk ``head.field.…``.
+    head, sep, rest = name.partition(".")
+    if not sep or head not in variables:
+        raise KeyError(name)
+    value = variables[head]
+    for piece in rest.split("."):
+        if isinstance(value, Mapping) and piece in value:
+            value = value[piece]
+        elif isinstance(value, list | tuple) and piece.isdigit() and int(piece) < len(value):
+            value = value[int(piece)]
+        else:
+            raise KeyError(name)
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +116,12 @@ class Template:
 
     parts: tuple[str | VarRef, ...]
     source: str
+    # Whether a part is a helper call: decided once, so rendering a template of
+    # plain references (the hot path) never checks a part's class.
+    _calls: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_calls", any(isinstance(p, Call) for p in self.parts))
 
     @classmethod
     def literal(cls, text: str) -> Template:
@@ -68,19 +135,37 @@ class Template:
 
     @property
     def variables(self) -> tuple[str, ...]:
-        """Names of the variables the template refers to, in order."""
-        return tuple(p.name for p in self.parts if isinstance(p, VarRef))
+        """Names of the variables the template refers to, in order (helper arguments too)."""
+        names: list[str] = []
+        for p in self.parts:
+            if isinstance(p, Call):
+                names.extend(p.variables)
+            elif isinstance(p, VarRef):
+                names.append(p.name)
+        return tuple(names)
 
     def render(self, variables: Mapping[str, object]) -> str:
-        """Substitute variables; a missing variable raises ``KeyError(name)``."""
+        """Substitute variables and run helpers; a missing variable raises ``KeyError(name)``."""
         if len(self.parts) == 1 and isinstance(self.parts[0], str):
             return self.parts[0]
         out: list[str] = []
+        if self._calls:
+            for part in self.parts:
+                if isinstance(part, str):
+                    out.append(part)
+                else:
+                    value = part.resolve(variables)
+                    out.append(value if isinstance(value, str) else _to_text(value))
+            return "".join(out)
         for part in self.parts:
             if isinstance(part, str):
                 out.append(part)
             else:
-                value = variables[part.name]
+                # Inlined VarRef.resolve: one dict lookup; the try costs nothing when it hits.
+                try:
+                    value = variables[part.name]
+                except KeyError:
+                    value = _dotted(variables, part.name)
                 out.append(value if isinstance(value, str) else _to_text(value))
         return "".join(out)
 

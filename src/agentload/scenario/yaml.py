@@ -14,21 +14,45 @@ from pathlib import Path
 from types import MappingProxyType
 
 from agentload.errors import Issue, ScenarioError
+from agentload.metrics import BUILTIN_METRICS
 from agentload.profiles import validate_model
+from agentload.scenario._alerts import read_alerts
 from agentload.scenario._config import ConfigParts, read_config
 from agentload.scenario._context import Ctx, did_you_mean
 from agentload.scenario._flow import FlowResult, read_flows
+from agentload.scenario._health import read_health
 from agentload.scenario._load import read_load
 from agentload.scenario._nodes import YMap, compose_text
+from agentload.scenario._python_ref import python_metrics
 from agentload.scenario._thresholds import read_thresholds
+from agentload.scenario._user_types import (
+    apply_own_loads,
+    check_shared_flags,
+    drop_unselected_thresholds,
+    profile_names,
+    select_scenarios,
+    shared_load_node,
+)
+from agentload.scenario.artillery import artillery_tree, is_artillery
 from agentload.scenario.model import RunConfig, ScenarioFile
 
 __all__ = ["OVERRIDE_KEYS", "load_scenario", "load_scenario_text"]
 
-OVERRIDE_KEYS = ("target", "vus", "rate", "duration", "preset", "scale")
-"""What the command line may override (``--target``, ``--vus``, …, ``--preset``, ``--scale``)."""
+OVERRIDE_KEYS = (
+    "target",
+    "vus",
+    "rate",
+    "duration",
+    "preset",
+    "scale",
+    "profile",
+    "only",
+    "health",
+)
+"""What the command line may override (``--target``, ``--vus``, …, ``--preset``, ``--scale``,
+``--profile`` (a named load of ``profiles:``), ``--only`` (scenario names), ``--health``)."""
 
-_TOP_KEYS = ("config", "load", "scenarios", "flow", "thresholds")
+_TOP_KEYS = ("config", "load", "profiles", "scenarios", "flow", "thresholds", "alerts", "data")
 _NO_OVERRIDES: Mapping[str, str] = MappingProxyType({})
 
 
@@ -87,6 +111,8 @@ def load_scenario_text(
     """
     ctx = Ctx(filename, base_dir)
     tree, issues = compose_text(text, filename, env)
+    if isinstance(tree, YMap) and is_artillery(tree):  # an Artillery script (scenario/artillery.py)
+        tree, issues = artillery_tree(text, filename, env, base_dir)
     ctx.issues.extend(issues)
     if tree is None:
         if not issues:
@@ -106,18 +132,29 @@ def load_scenario_text(
             ctx.error(0, f"override {key!r}", "unknown; use " + ", ".join(OVERRIDE_KEYS))
 
     config = read_config(ctx, tree.get("config"), overrides.get("target"))
-    load = read_load(ctx, tree.get("load"), overrides)
+    health = read_health(ctx, tree.get("config"), overrides.get("health"))
+    profiles = profile_names(ctx, tree)
+    load_node = shared_load_node(ctx, tree, profiles, overrides)
+    load = read_load(ctx, load_node, overrides)
     if load is not None and not ctx.issues:
         # The final model (overrides applied) must compile to a plan: anything the
         # section readers let through (a stage target over the limits, a 0 s
         # total) is reported here, once.
-        load_node = tree.get("load")
         for problem in validate_model(load):
             ctx.error(load_node.line if load_node is not None else 0, "load", problem)
     report_missing = not misspelled & {"scenarios", "flow"}
     flows = read_flows(ctx, tree, config.timeouts, report_missing=report_missing)
+    scenarios = apply_own_loads(ctx, tree, flows.scenarios, overrides)
+    scenarios = select_scenarios(ctx, scenarios, overrides)
+    check_shared_flags(ctx, scenarios, overrides)
     thresholds_node = tree.get("thresholds")
-    thresholds = read_thresholds(ctx, thresholds_node) if thresholds_node is not None else ()
+    known = {**BUILTIN_METRICS, **python_metrics(scenarios)}  # - python: steps' own metrics
+    thresholds = (
+        read_thresholds(ctx, thresholds_node, known) if thresholds_node is not None else ()
+    )
+    thresholds = drop_unselected_thresholds(thresholds, scenarios, overrides)  # --only
+    alerts_node = tree.get("alerts")
+    alerts = read_alerts(ctx, alerts_node) if alerts_node is not None else ()
     _check_variables(ctx, config, flows)
     _check_target(ctx, tree, config, "target" in overrides)
 
@@ -128,13 +165,16 @@ def load_scenario_text(
         headers=config.headers,
         variables=config.variables,
         timeouts=config.timeouts,
+        health=health,
     )
     return ScenarioFile(
         path=filename,
         config=run_config,
         load=load,
-        scenarios=tuple(flows.scenarios),
+        scenarios=tuple(scenarios),
         thresholds=thresholds,
+        alerts=alerts,
+        profiles=tuple(profiles),
     )
 
 
@@ -144,7 +184,7 @@ def _check_variables(ctx: Ctx, config: ConfigParts, flows: FlowResult) -> None:
     for name, scope in flows.scopes:
         known = initial | set(scope.captured)
         for var, line, path in scope.uses:
-            if var in known:
+            if var in known or var.partition(".")[0] in initial:  # ${cfg.x}: a field of cfg
                 continue
             guess = did_you_mean(var, known)
             hint = (

@@ -11,7 +11,17 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from agentload.target import admin, handlers, jobs, llm
+from agentload.target import (
+    admin,
+    auth,
+    handlers,
+    jobs,
+    llm,
+    questionnaire,
+    webhooks,
+    ws_chat,
+)
+from agentload.target import voice as voice_agents
 from agentload.target.config import TargetConfig
 from agentload.target.middleware import errors_middleware, faults_middleware, metrics_middleware
 from agentload.target.state import STATE, TargetState
@@ -76,6 +86,11 @@ def create_app(config: TargetConfig | None = None) -> web.Application:
     app.router.add_get("/api/events", llm.events)
     app.router.add_get("/admin/config", admin.get_config)
     app.router.add_post("/admin/config", admin.update_config)
+    questionnaire.add_routes(app)
+    webhooks.add_routes(app)
+    voice_agents.add_routes(app)
+    ws_chat.add_routes(app)
+    auth.add_routes(app)
     return app
 
 

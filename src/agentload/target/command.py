@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -15,8 +16,10 @@ from agentload.errors import ExitCode
 from agentload.target.app import serve
 from agentload.target.config import TargetConfig, parse_latency
 
-__all__ = ["LISTENING_PREFIX", "build_parser", "config_from_args", "main"]
+__all__ = ["LISTENING_PREFIX", "WEBHOOK_SECRET_ENV", "build_parser", "config_from_args", "main"]
 
+WEBHOOK_SECRET_ENV = "AGENTLOAD_TARGET_WEBHOOK_SECRET"
+"""Environment variable read for ``--webhook-secret`` (safer than a flag: ``ps`` shows flags)."""
 LISTENING_PREFIX = "agentload target listening on "
 """The start of the one line printed once the server is bound (followed by the URL)."""
 
@@ -133,6 +136,21 @@ def build_parser(prog: str = "python -m agentload.target") -> argparse.ArgumentP
         help=f"/v1/chat/completions: tokens per reply (default {defaults.llm_tokens})",
     )
     p.add_argument(
+        "--tool-latency",
+        type=_latency_arg,
+        default=defaults.tool_latency,
+        metavar="SPEC",
+        help="questionnaire tool execution time, same forms as --chat-latency "
+        f"(default {defaults.tool_latency.spec()})",
+    )
+    p.add_argument(
+        "--webhook-secret",
+        default=os.environ.get(WEBHOOK_SECRET_ENV) or None,
+        metavar="SECRET",
+        help=f"secret the /webhooks/* receivers verify (default: ${WEBHOOK_SECRET_ENV}; "
+        "unset: unsigned deliveries are accepted)",
+    )
+    p.add_argument(
         "--access-log",
         action="store_true",
         help="log one line per request to stderr (slows the server)",
@@ -158,6 +176,8 @@ def config_from_args(args: argparse.Namespace) -> TargetConfig:
         llm_ttft_ms=args.llm_ttft * 1000.0,
         llm_tps=args.llm_tps,
         llm_tokens=args.llm_tokens,
+        tool_latency=args.tool_latency,
+        webhook_secret=args.webhook_secret,
     )
 
 

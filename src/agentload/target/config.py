@@ -146,6 +146,10 @@ class TargetConfig:
     """``POST /v1/chat/completions``: tokens generated per second after the first."""
     llm_tokens: int = 30
     """``POST /v1/chat/completions``: tokens in a reply (capped by ``max_tokens``)."""
+    tool_latency: LatencyDist = field(default_factory=lambda: LatencyDist.lognormal(0.005, 0.5))
+    """Simulated execution time of a questionnaire tool (``target/questionnaire.py``)."""
+    webhook_secret: str | None = None
+    """Secret the ``/webhooks/*`` receivers verify; ``None`` accepts unsigned deliveries."""
 
     def __post_init__(self) -> None:
         for name in ("delay_ms", "import_row_cost_ms", "kpi_cache_ttl_s", "llm_ttft_ms"):

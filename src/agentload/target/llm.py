@@ -28,6 +28,14 @@ Knobs, per request in the query (``?ttft_ms=200&tps=50``) or in the body's
 ``error``      1: an in-stream error event instead of the first token
 =============  ==============================================================
 
+Tool cycles: when the request offers a questionnaire tool (``get_next_question``,
+``validate_answer`` or ``record_response``, ``target/questionnaire.py``), the
+model plays the survey agent of seed 000 instead: from the conversation alone
+it streams the next tool call (``finish_reason: tool_calls``), or, after a
+question was fetched, the question as text (one token a word, ``stop``) —
+see :func:`agentload.target.questionnaire.plan_turn`. ``tokens`` then sets the
+tool call's tokens only; the timing knobs apply unchanged.
+
 ``GET /api/events?count=5&interval_ms=100&event=tick&until=done&cut_after=N``
 is a plain event stream: ``count`` events (``id``, ``event``, ``data:
 {"seq": i}``), one per interval, then an ``until`` event if asked, then the end.
@@ -38,6 +46,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import math
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -48,6 +57,7 @@ from aiohttp import web
 from agentload.target._http import bad_request, http_error, json_response, new_id, read_json_object
 from agentload.target.config import TargetConfig
 from agentload.target.handlers import bearer_token, token_accepted
+from agentload.target.questionnaire import offers_questionnaire, plan_turn
 from agentload.target.state import STATE
 
 __all__ = ["LlmKnobs", "chat_completions", "events"]
@@ -107,6 +117,31 @@ class LlmKnobs:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class _Script:
+    """What a reply says: content words, or a call of ``tool`` with ``arguments``."""
+
+    words: tuple[str, ...] = _WORDS
+    tool: str | None = None
+    arguments: str = _ARGUMENTS
+
+
+def _script(knobs: LlmKnobs, body: Mapping[str, object]) -> tuple[LlmKnobs, _Script]:
+    """The reply's script, and the knobs adjusted to it (questionnaire tool cycles)."""
+    messages = body.get("messages")
+    if not offers_questionnaire(body.get("tools")) or not isinstance(messages, list):
+        name = _tool_name(body) if knobs.tool_call else None
+        return knobs, _Script(tool=name)
+    turn = plan_turn([m for m in messages if isinstance(m, dict)])
+    if turn.tool is not None:
+        arguments = orjson.dumps(dict(turn.arguments or {})).decode()
+        return dataclasses.replace(knobs, tool_call=True), _Script(
+            tool=turn.tool, arguments=arguments
+        )
+    words = tuple(re.findall(r"\s*\S+", turn.text or "")) or ("",)
+    return dataclasses.replace(knobs, tool_call=False, tokens=len(words)), _Script(words=words)
+
+
 def _split(text: str, parts: int) -> list[str]:
     """``text`` in ``parts`` non-empty pieces of near-equal length (fewer if it is short)."""
     parts = max(1, min(parts, len(text)))
@@ -128,20 +163,19 @@ def _tool_name(body: Mapping[str, object]) -> str:
     return "get_weather"
 
 
-def _deltas(
-    knobs: LlmKnobs, answer: int, body: Mapping[str, object], call_id: str
-) -> list[dict[str, object]]:
+def _deltas(knobs: LlmKnobs, answer: int, script: _Script, call_id: str) -> list[dict[str, object]]:
     """One delta per token: reasoning first, then content or a tool call's fragments."""
     out: list[dict[str, object]] = [
         {"reasoning_content": _THOUGHTS[i % len(_THOUGHTS)]} for i in range(knobs.reasoning)
     ]
     if not knobs.tool_call:
-        out.extend({"content": _WORDS[i % len(_WORDS)]} for i in range(answer))
+        words = script.words
+        out.extend({"content": words[i % len(words)]} for i in range(answer))
         return out
     if answer == 0:
         return out
-    pieces = _split(_ARGUMENTS, answer - 1) if answer > 1 else []
-    head = {"name": _tool_name(body), "arguments": "" if pieces else _ARGUMENTS}
+    pieces = _split(script.arguments, answer - 1) if answer > 1 else []
+    head = {"name": script.tool, "arguments": "" if pieces else script.arguments}
     out.append({"tool_calls": [{"index": 0, "id": call_id, "type": "function", "function": head}]})
     out.extend({"tool_calls": [{"index": 0, "function": {"arguments": p}}]} for p in pieces)
     return out
@@ -176,7 +210,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     config = state.config
     body = await read_json_object(request)
     _check_request(request, body, config)
-    knobs = LlmKnobs.parse(request.query, body, config)
+    knobs, script = _script(LlmKnobs.parse(request.query, body, config), body)
     limit = body.get("max_completion_tokens", body.get("max_tokens"))
     answer, finish = knobs.tokens, "tool_calls" if knobs.tool_call else "stop"
     if type(limit) is int and limit >= 0 and knobs.reasoning + answer > limit:
@@ -184,7 +218,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         knobs = dataclasses.replace(knobs, reasoning=min(knobs.reasoning, limit))
         answer, finish = limit - knobs.reasoning, "length"
     call_id = new_id(state.rng, "call")
-    deltas = _deltas(knobs, answer, body, call_id)
+    deltas = _deltas(knobs, answer, script, call_id)
     ident, created, model = new_id(state.rng, "chatcmpl"), int(time.time()), str(body["model"])
     prompt = _prompt_tokens(body)
     usage = {"prompt_tokens": prompt, "completion_tokens": len(deltas), "total_tokens": prompt}
@@ -204,7 +238,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         if thought:
             message["reasoning_content"] = thought
         if knobs.tool_call and answer:
-            function = {"name": _tool_name(body), "arguments": _ARGUMENTS}
+            function = {"name": script.tool, "arguments": script.arguments}
             message["tool_calls"] = [{"id": call_id, "type": "function", "function": function}]
         return json_response(
             {

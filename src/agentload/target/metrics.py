@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from agentload.target.breaker import ErrorBreaker
+
 __all__ = ["TargetMetrics"]
 
 # Finer than prometheus_client's defaults at the low end: the target answers in
@@ -35,12 +37,14 @@ class TargetMetrics:
         "_hits",
         "_lookups",
         "active_sessions",
+        "breaker",
         "cache_hit_ratio",
         "cache_hits",
         "cache_misses",
         "call_queue_depth",
         "calls_completed",
         "chat_messages",
+        "circuit_breaker_state",
         "contacts_imported",
         "faults_injected",
         "import_jobs",
@@ -122,6 +126,14 @@ class TargetMetrics:
             registry=reg,
         )
         self.cache_hit_ratio.set_function(self._hit_ratio)
+        self.breaker = ErrorBreaker()
+        self.circuit_breaker_state = Gauge(
+            "agentload_target_circuit_breaker_state",
+            "Error circuit breaker over API answers: 0 closed, 1 half-open, 2 open "
+            "(reported, not enforced; target/breaker.py).",
+            registry=reg,
+        )
+        self.circuit_breaker_state.set_function(lambda: float(self.breaker.state))
 
     def _hit_ratio(self) -> float:
         return self._hits / self._lookups if self._lookups else 0.0
@@ -134,6 +146,11 @@ class TargetMetrics:
             self.cache_hits.inc()
         else:
             self.cache_misses.inc()
+
+    def record_answer(self, path: str, status: int) -> None:
+        """Feed one API answer to the circuit breaker (health/metrics/admin excluded)."""
+        if path.startswith("/api/") or path.startswith("/v1/"):
+            self.breaker.record(status)
 
     def bind_queue_depth(self, depth: Callable[[], int]) -> None:
         """Read the call queue depth from ``depth`` at every scrape."""

@@ -62,6 +62,7 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
         metrics.active_sessions.dec()
         metrics.request_latency.labels(path).observe(time.perf_counter() - start)
         metrics.requests.labels(path, request.method, str(status)).inc()
+        metrics.record_answer(path, status)
 
 
 @web.middleware

@@ -42,7 +42,9 @@ def started(n: int = 2, **kwargs: object) -> tuple[Coordinator, Sink, list[str]]
         core.on_message(w, Ready(w, 100 + w), 999.0)
     assert core.all_ready and not core.finished
     core.go(999.9, START_NS, started_at=1.7e9)
-    assert core.take_actions() == [Send(w, Go(START_NS)) for w in range(n)]
+    # Both clocks travel: the monotonic start (local workers) and the wall-clock one (remote).
+    go = Go(START_NS, start_at_unix_ns=1_700_000_000_000_000_000)
+    assert core.take_actions() == [Send(w, go) for w in range(n)]
     return core, sink, notes
 
 

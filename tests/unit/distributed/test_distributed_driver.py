@@ -42,6 +42,8 @@ class FakeExecutor:
     ``stubborn`` (ignores graceful stops, honours forced ones).
     """
 
+    ships_files = False
+
     def __init__(self, behaviour: Mapping[int, str]) -> None:
         self.behaviour = dict(behaviour)
         self.events: list[WorkerEvent] = []

@@ -61,6 +61,22 @@ def test_builtin_definitions() -> None:
         "llm_output_tokens", "llm_output_tokens_per_s", "llm_requests_failed", "llm_goodput",
         "sse_first_event", "sse_event_gap", "sse_stream_duration", "sse_events",
         "sse_streams_failed",
+        # WebSocket (docs/metrics.md)
+        "ws_connecting", "ws_session_duration", "ws_sessions", "ws_msgs_sent", "ws_msgs_received",
+        "ws_reply_latency", "ws_connect_success", "ws_message_success",
+        # Control flow and data feeders (docs/metrics.md)
+        "poll_duration", "data_exhausted",
+        # Voice (docs/metrics.md)
+        "voice_connect", "voice_v2v", "voice_v2v_first_byte", "voice_leading_silence",
+        "voice_endpointing", "voice_greeting", "voice_barge_in_detect", "voice_barge_in_stop",
+        "voice_barge_in_residual", "voice_audio_jitter", "voice_stall_time", "voice_stalls",
+        "voice_rtf_permille", "voice_turns", "voice_turns_failed", "voice_calls_failed",
+        "voice_send_lateness", "voice_send_jitter", "voice_tool_calls",
+        # Tool-call cycles (docs/metrics.md)
+        "llm_tool_calls",
+        # Generator and target monitoring (docs/metrics.md)
+        "gen_cpu_percent", "gen_loop_lag", "gen_open_sockets", "target_connections",
+        "target_cpu_percent", "target_gauge", "target_open_fds", "target_rss",
     }
     assert set(BUILTIN_METRICS) == expected
 

@@ -119,7 +119,7 @@ MATRIX = [
     pytest.param(
         T + "flow:\n  - get: /a\n    expect: {status: '200'}\n",
         [
-            "bad.yaml:4: flow[0].expect.status: expected an HTTP status code such as 200, found the text '200'; remove the quotes to make it a number"
+            "bad.yaml:4: flow[0].expect.status: expected an HTTP status code such as 200, found the text '200'; write it as a plain number without quotes, e.g. 200"
         ],
         id="quoted_status",
     ),
@@ -574,7 +574,7 @@ def test_override_problems_have_no_line() -> None:
         "bad.yaml: --duration: cannot override stages; use --vus/--rate or edit the stages"
     ]
     assert issues(text, vus="0", rate="fast", target="localhost", color="red") == [
-        "bad.yaml: override 'color': unknown; use target, vus, rate, duration, preset, scale",
+        "bad.yaml: override 'color': unknown; use target, vus, rate, duration, preset, scale, profile, only, health",
         "bad.yaml: --target: 'localhost' must be an http:// or https:// URL, e.g. http://127.0.0.1:8080",
         "bad.yaml: --vus: expected a whole number of at least 1, got '0'; e.g. --vus 10",
         "bad.yaml: --rate: expected a rate in iterations per second such as 50, or 50/s, 600/m, 3600/h (above 0), got 'fast'; e.g. --rate 50",

@@ -15,7 +15,7 @@ from typing import cast
 from agentload.errors import ErrorKind
 from agentload.protocols.http._deadlines import NEVER, Deadlines
 from agentload.protocols.http._errors import HttpError, error_from_os
-from agentload.protocols.http._parse import ResponseParser
+from agentload.protocols.http._parse import BROKEN, EXPECTING, ResponseParser
 from agentload.protocols.http._response import Response
 
 __all__ = ["Connection", "Pool"]
@@ -108,7 +108,8 @@ class Connection(asyncio.Protocol):
         # Response built by attribute stores: the path every request takes.
         response = _new(Response)
         response.status = parser.status
-        response.headers = parser.headers
+        response._headers = parser.fields
+        response._head = parser.head
         response.body = parser.body
         response.bytes_sent = self.tx
         response.bytes_received = self.rx
@@ -177,7 +178,17 @@ class Connection(asyncio.Protocol):
             # Closed between connect and now: a write would vanish silently.
             self.fail(HttpError(ErrorKind.CLOSED, f"connection to {self.pool.where} was closed"))
             return waiter
-        self.parser.expect(head)
+        parser = self.parser
+        if head or parser._state == BROKEN:
+            parser.expect(head)
+        else:
+            # parser.expect(False) inlined: one Python call less per request.
+            parser._state = EXPECTING
+            parser._raw = []
+            parser._body = []
+            parser.keep_alive = False
+            parser._head_bytes = 0
+            parser._head = False
         self.start_ns = now = time.monotonic_ns()
         self.rx = 0
         self.tx = len(request)
@@ -207,7 +218,7 @@ class Connection(asyncio.Protocol):
         parser = self.parser
         response = Response(
             parser.status,
-            parser.headers,
+            [],
             parser.body,
             self.tx,
             self.rx,
@@ -218,6 +229,8 @@ class Connection(asyncio.Protocol):
             self.tls_ns,
             self.dns_ns,
         )
+        response._headers = parser.fields
+        response._head = parser.head
         self.waiter = None
         if self.connect_ns:
             # Setup costs belong to the first request only.

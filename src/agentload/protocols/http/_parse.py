@@ -7,9 +7,11 @@ delimited by the end of the connection, and mapping every parse failure to
 :class:`HttpError` with kind ``MALFORMED``.
 
 Each llhttp callback into Python costs about as much as the C parsing of a
-small response, so the common path uses only four (``on_message_begin``,
-``on_header``, ``on_body``, ``on_message_complete``); HEAD responses get a
-parser with a fifth.
+small response, so the common path uses only three (``on_message_begin``,
+``on_body``, ``on_message_complete``): header fields are parsed from the head's
+raw bytes when first asked for (:mod:`._fields`). HEAD and streamed responses
+get parsers that also collect the fields as they arrive (``on_header``) and
+stop at the end of the head (``on_headers_complete``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from typing import Protocol
 from httptools import HttpParserError, HttpParserUpgrade, HttpResponseParser
 
 from agentload.errors import ErrorKind
+from agentload.protocols.http._callbacks import BodyCallbacks, HeadCallbacks, StreamCallbacks
 from agentload.protocols.http._errors import HttpError
+from agentload.protocols.http._fields import framed, head_fields, persistent
 
 __all__ = ["MAX_HEAD_BYTES", "BodySink", "ResponseParser"]
 
@@ -39,6 +43,9 @@ _EXPECTING = 1  # a request was sent; no byte of its response yet
 _RECEIVING = 2  # bytes of the response were fed
 _COMPLETE = 3  # the response is complete; the public fields hold it
 _BROKEN = 4  # the byte stream is unusable (parse error)
+# For Connection.start, which inlines expect(False) (keep the two in step).
+EXPECTING = _EXPECTING
+BROKEN = _BROKEN
 
 
 class _HeadDone(Exception):
@@ -63,75 +70,13 @@ class BodySink(Protocol):
         """A piece of the body (de-chunked); return ``True`` to stop reading the response."""
 
 
-class _StreamCallbacks:
-    """llhttp's view of a parser streaming a body to a :class:`BodySink`."""
-
-    __slots__ = (
-        "on_body",
-        "on_header",
-        "on_headers_complete",
-        "on_message_begin",
-        "on_message_complete",
-    )
-
-    def __init__(self, parser: ResponseParser) -> None:
-        self.on_message_begin = parser.on_message_begin
-        self.on_header = parser.on_header
-        self.on_body = parser.stream_body
-        self.on_message_complete = parser.stream_complete
-        self.on_headers_complete = parser.stream_head
-
-
-class _HeadCallbacks:
-    """llhttp's view of a parser waiting for a HEAD response: adds on_headers_complete."""
-
-    __slots__ = (
-        "on_body",
-        "on_header",
-        "on_headers_complete",
-        "on_message_begin",
-        "on_message_complete",
-    )
-
-    def __init__(self, parser: ResponseParser) -> None:
-        self.on_message_begin = parser.on_message_begin
-        self.on_header = parser.on_header
-        self.on_body = parser.on_body
-        self.on_message_complete = parser.on_message_complete
-        self.on_headers_complete = parser.head_complete
-
-
-def _persistent(version: str, headers: list[tuple[bytes, bytes]]) -> bool:
-    # RFC 9112 §9.3: HTTP/1.1 persists unless "close" is a connection option;
-    # HTTP/1.0 persists only with the "keep-alive" option (RFC 9112 appendix C.2.2).
-    options: set[bytes] = set()
-    for name, value in headers:
-        if name.lower() == b"connection":
-            options.update(v.strip().lower() for v in value.split(b","))
-    if b"close" in options:
-        return False
-    return version != "1.0" or b"keep-alive" in options
-
-
-def _framed(headers: list[tuple[bytes, bytes]]) -> bool:
-    # RFC 9112 §6.3: a response has a length of its own with Content-Length or
-    # when chunked is the final transfer coding; otherwise it ends at close (rule 4, 8).
-    codings: list[bytes] = []
-    for name, value in headers:
-        lower = name.lower()
-        if lower == b"content-length":
-            return True
-        if lower == b"transfer-encoding":
-            codings.extend(c.strip().lower() for c in value.split(b","))
-    return bool(codings) and codings[-1] == b"chunked"
-
-
 class ResponseParser:
     """Parse HTTP/1.1 responses from a byte stream, one request at a time.
 
     Usage: call :meth:`expect` when a request was sent, then :meth:`feed` the
     bytes read from the connection until it returns ``True``; the response is
-    then in :attr:`status`, :attr:`headers`, :attr:`body`, :attr:`keep_alive`.
+    then in :attr:`status`, :attr:`headers`, :attr:`body`, :attr:`keep_alive`
+    (the fields as parsed, :attr:`fields`, or else the raw head, :attr:`head`).
     When the peer closes, call :meth:`feed_eof`. Every parse failure raises
     :class:`HttpError` (kind ``MALFORMED``); a stream that ends too early raises
     kind ``CLOSED``. After an error the parser is unusable (as is the connection).
@@ -141,36 +86,54 @@ class ResponseParser:
 
     __slots__ = (
         "_body",
+        "_callbacks",
         "_head",
         "_head_bytes",
         "_headers",
+        "_lazy",
         "_p",
+        "_raw",
         "_sink",
         "_state",
         "_tail",
         "body",
-        "headers",
+        "fields",
+        "head",
         "keep_alive",
         "status",
     )
 
     def __init__(self) -> None:
-        self._p = HttpResponseParser(self)
+        self._callbacks = BodyCallbacks(self)
+        self._p = HttpResponseParser(self._callbacks)
         self._state = _IDLE
         self._head = False
+        self._lazy = True
+        """True while llhttp runs without on_header: the fields come from the raw head."""
         self._tail = b""
         self._head_bytes = 0
         self._headers: list[tuple[bytes, bytes]] = []
+        self._raw: list[bytes] = []
         self._body: list[bytes] = []
         self._sink: BodySink | None = None
         self.status = 0
         """The status code of the final response (0 until one is complete)."""
-        self.headers: list[tuple[bytes, bytes]] = []
-        """The header fields as received (name, value), in order, with duplicates."""
+        self.fields: list[tuple[bytes, bytes]] | None = []
+        """The header fields of the complete response, or ``None``: parse :attr:`head`."""
+        self.head: list[bytes] = []
+        """The reads that held the complete response's head (from its first byte on)."""
         self.body = b""
         """The body (complete when :meth:`feed` returned ``True``)."""
         self.keep_alive = False
         """True when the connection may carry another request after this response."""
+
+    @property
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        """The header fields as received (name, value), in order, with duplicates."""
+        fields = self.fields
+        if fields is None:
+            fields = self.fields = head_fields(self.head)
+        return fields
 
     @property
     def waiting(self) -> bool:
@@ -182,19 +145,22 @@ class ResponseParser:
 
         A HEAD response has no body whatever its headers say (RFC 9110 §9.3.2,
         RFC 9112 §6.3 rule 1); llhttp cannot know the method, so a HEAD gets a
-        parser that stops after the head.
+        parser that stops after the head. (``Connection.start`` inlines the
+        non-HEAD case: change both together.)
         """
         if self._state == _BROKEN:
             raise HttpError(ErrorKind.MALFORMED, "the connection's byte stream is unusable")
         self._state = _EXPECTING
-        self._headers = []
+        self._raw = []
         self._body = []
         self.keep_alive = False
         self._head_bytes = 0
         self._head = head
         if head:
+            self._headers = []
+            self._lazy = False
             self._tail = b""
-            self._p = HttpResponseParser(_HeadCallbacks(self))
+            self._p = HttpResponseParser(HeadCallbacks(self))
 
     def stream(self, sink: BodySink) -> None:
         """Hand the response just :meth:`expect`-ed to ``sink`` as it is parsed.
@@ -210,7 +176,9 @@ class ResponseParser:
         if self._state != _EXPECTING or self._head:
             raise RuntimeError("stream() must follow expect() of a request other than HEAD")
         self._sink = sink
-        self._p = HttpResponseParser(_StreamCallbacks(self))
+        self._headers = []
+        self._lazy = False
+        self._p = HttpResponseParser(StreamCallbacks(self))
 
     # -- llhttp callbacks (called from feed_data, in C) ---------------------------
 
@@ -235,10 +203,25 @@ class ResponseParser:
             self._body = []
             return
         self.status = status
-        self.headers = self._headers
+        # _complete_head(), inlined: this runs once per response.
+        if self._lazy:
+            self.fields = None
+            self.head = self._raw
+        else:
+            self.fields = self._headers
+            self.head = []
         self.body = b"".join(self._body)
         self.keep_alive = parser.should_keep_alive()
         self._state = _COMPLETE
+
+    def _complete_head(self) -> None:
+        # The fields as collected, or (usual mode) the raw head to parse on demand.
+        if self._lazy:
+            self.fields = None
+            self.head = self._raw
+        else:
+            self.fields = self._headers
+            self.head = []
 
     def head_complete(self) -> None:
         if self._p.get_status_code() >= 200:
@@ -263,7 +246,8 @@ class ResponseParser:
             # Back to collecting bodies for the next request on this connection.
             # llhttp finishes this feed_data with the parser it started with.
             self._sink = None
-            self._p = HttpResponseParser(self)
+            self._lazy = True
+            self._p = HttpResponseParser(self._callbacks)
 
     # -- input ----------------------------------------------------------------
 
@@ -277,6 +261,9 @@ class ResponseParser:
             self._state = _BROKEN
             raise HttpError(ErrorKind.MALFORMED, "data received while no response was expected")
         self._state = _RECEIVING
+        if not self._body:
+            # This read may hold bytes of the head: keep it for head_fields().
+            self._raw.append(data)
         try:
             self._p.feed_data(data)
         except HttpParserUpgrade:
@@ -323,14 +310,16 @@ class ResponseParser:
         version = self._p.get_http_version()
         self.status = self._p.get_status_code()
         # llhttp is now in an error state; a fresh parser takes the next response.
-        self._p = HttpResponseParser(self)
-        self.headers = self._headers
+        self._lazy = True
+        self._p = HttpResponseParser(self._callbacks)
+        self.fields = self._headers
+        self.head = []
         self.body = b""
         self._state = _COMPLETE
         # Bytes after the head in this read (a body sent to a HEAD request, which
         # RFC 9110 §9.3.2 forbids) would be read as the next response: do not reuse.
         ends_clean = (self._tail + data).endswith(b"\r\n\r\n")
-        self.keep_alive = ends_clean and _persistent(version, self.headers)
+        self.keep_alive = ends_clean and persistent(version, self._headers)
         self._tail = b""
         return True
 
@@ -338,7 +327,7 @@ class ResponseParser:
         # A streamed response that ends without llhttp's on_message_complete:
         # stopped by its sink, or delimited by the close. Never reusable.
         self.status = self._p.get_status_code()
-        self.headers = self._headers
+        self._complete_head()
         self.body = b""
         self.keep_alive = False
         self._sink = None
@@ -358,7 +347,7 @@ class ResponseParser:
             raise HttpError(ErrorKind.CLOSED, "connection closed before any response byte")
         if state != _RECEIVING:
             return False
-        if self._head or _framed(self._headers):
+        if self._head or framed(head_fields(self._raw) if self._lazy else self._headers):
             # llhttp completes a framed message itself, so this one was cut short.
             raise HttpError(ErrorKind.CLOSED, "connection closed before the response was complete")
         if self._sink is not None:
@@ -382,7 +371,7 @@ class ResponseParser:
             raise HttpError(ErrorKind.CLOSED, message)
         del parts[count:]
         self.status = self._p.get_status_code()
-        self.headers = self._headers
+        self._complete_head()
         self.body = b"".join(parts)
         self.keep_alive = False
         self._state = _COMPLETE

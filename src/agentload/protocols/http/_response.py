@@ -6,6 +6,8 @@ from typing import Any
 
 import orjson
 
+from agentload.protocols.http._fields import head_fields
+
 __all__ = ["Response"]
 
 
@@ -35,6 +37,8 @@ class Response:
     """
 
     __slots__ = (
+        "_head",
+        "_headers",
         "body",
         "bytes_received",
         "bytes_sent",
@@ -42,7 +46,6 @@ class Response:
         "dns_ns",
         "end_ns",
         "first_byte_ns",
-        "headers",
         "start_ns",
         "status",
         "tls_ns",
@@ -65,8 +68,10 @@ class Response:
     ) -> None:
         self.status = status
         """The status code of the final response (interim 1xx ones are skipped)."""
-        self.headers = headers
-        """Header fields as received: ``(name, value)`` bytes, in order, with duplicates."""
+        self._headers: list[tuple[bytes, bytes]] | None = headers
+        # The raw reads holding the head, parsed on first use when _headers is None
+        # (the connection's fast path; see _fields.py).
+        self._head: list[bytes] = []
         self.body = body
         """The body (empty for HEAD, 204 and 304)."""
         self.bytes_sent = bytes_sent
@@ -80,6 +85,18 @@ class Response:
 
     def __repr__(self) -> str:
         return f"<Response {self.status} {len(self.body)} bytes>"
+
+    @property
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        """Header fields as received: ``(name, value)`` bytes, in order, with duplicates.
+
+        Parsed from the raw head the first time they are read (see ``_fields.py``).
+        """
+        fields = self._headers
+        if fields is None:
+            fields = self._headers = head_fields(self._head)
+            self._head = []
+        return fields
 
     @property
     def ttfb_ns(self) -> int:

@@ -8,8 +8,6 @@ builds the bytes first. Works on uvloop and on the default asyncio loop.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import socket
 import ssl
 import time
 from collections.abc import Mapping, Sequence
@@ -17,7 +15,8 @@ from types import TracebackType
 from typing import Final, Self
 
 from agentload.errors import ErrorKind
-from agentload.protocols.http._connection import Connection, Pool
+from agentload.protocols.http._connect import Connector
+from agentload.protocols.http._connection import Pool
 from agentload.protocols.http._deadlines import Deadlines
 from agentload.protocols.http._encode import (
     FilePart,
@@ -29,7 +28,7 @@ from agentload.protocols.http._encode import (
     encode_request,
     form_fields,
 )
-from agentload.protocols.http._errors import HttpError, error_from_os
+from agentload.protocols.http._errors import HttpError
 from agentload.protocols.http._response import Response
 from agentload.protocols.http._stream import StreamReceiver, TimedSink
 from agentload.protocols.http._url import Origin, parse_url
@@ -50,21 +49,6 @@ _CLOSE_GRACE_S: Final = 0.1
 
 def _ns(seconds: float | None) -> int:
     return int(seconds * 1e9) if seconds else 0
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
-def _verify_off() -> ssl.SSLContext:
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
 
 
 class HttpClient:
@@ -93,17 +77,15 @@ class HttpClient:
         "_cached_read_ns",
         "_cached_timeouts",
         "_cached_total_ns",
-        "_closed",
+        "_connector",
         "_deadlines",
         "_last_origin",
         "_last_pool",
         "_owns_deadlines",
         "_pools",
         "_read_ns",
-        "_ssl_context",
         "_timeouts",
         "_total_ns",
-        "_verify",
     )
 
     def __init__(
@@ -119,14 +101,12 @@ class HttpClient:
         self._total_ns = _ns(self._timeouts.total)
         self._cached_timeouts: Timeouts | None = None
         self._cached_read_ns = self._cached_total_ns = 0
-        self._ssl_context = ssl_context
-        self._verify = verify
         self._owns_deadlines = deadlines is None
         self._deadlines = deadlines if deadlines is not None else Deadlines()
+        self._connector = Connector(self._deadlines, ssl_context, verify=verify)
         self._pools: dict[Origin, Pool] = {}
         self._last_origin: Origin | None = None
         self._last_pool = Pool("")  # a placeholder until the first request
-        self._closed = False
 
     async def __aenter__(self) -> Self:
         return self
@@ -173,7 +153,7 @@ class HttpClient:
             reused = True
         else:
             opened = time.monotonic_ns()
-            conn = await self._open(origin, pool, timeouts or self._timeouts, total_ns)
+            conn = await self._connector.open(origin, pool, timeouts or self._timeouts, total_ns)
             waiter = conn.start(request, head, read_ns, total_ns, opened)
             reused = False
         try:
@@ -213,7 +193,7 @@ class HttpClient:
     ) -> Response:
         limits = timeouts or self._timeouts
         read_ns, total_ns = _ns(limits.read), _ns(limits.total)
-        conn = await self._open(origin, pool, limits, total_ns)
+        conn = await self._connector.open(origin, pool, limits, total_ns)
         waiter = conn.start(request, head, read_ns, total_ns, began_ns)
         try:
             return await waiter
@@ -252,7 +232,7 @@ class HttpClient:
                 conn, opened = pool.idle.pop(), 0
             else:
                 opened = began or time.monotonic_ns()
-                conn = await self._open(origin, pool, limits, total_ns)
+                conn = await self._connector.open(origin, pool, limits, total_ns)
             waiter = conn.start(request, False, read_ns, total_ns, opened)
             if not waiter.done():
                 # Nothing can be read before the next await: the sink is in place
@@ -291,105 +271,6 @@ class HttpClient:
         self._cached_read_ns = _ns(timeouts.read)
         self._cached_total_ns = _ns(timeouts.total)
         return self._cached_read_ns, self._cached_total_ns
-
-    # -- opening connections ------------------------------------------------------------
-
-    async def _open(
-        self, origin: Origin, pool: Pool, limits: Timeouts, total_ns: int
-    ) -> Connection:
-        if self._closed:
-            raise RuntimeError("the HttpClient is closed")
-        limit, kind = limits.connect or None, ErrorKind.CONNECT_TIMEOUT
-        if total_ns and (limit is None or total_ns < limit * 1e9):
-            limit, kind = total_ns / 1e9, ErrorKind.TOTAL_TIMEOUT
-        resolving = [False]  # set by _connect while it waits for the resolver
-        try:
-            async with asyncio.timeout(limit):
-                return await self._connect(origin, pool, resolving)
-        except TimeoutError:
-            if resolving[0] and kind is ErrorKind.CONNECT_TIMEOUT:
-                # The resolver never answered: a DNS problem, not the target's.
-                raise HttpError(
-                    ErrorKind.DNS, f"cannot resolve {origin.host}: no answer in {limit:g} s"
-                ) from None
-            what = "connect to" if kind is ErrorKind.CONNECT_TIMEOUT else "request to"
-            raise HttpError(kind, f"{what} {pool.where} timed out after {limit:g} s") from None
-
-    async def _connect(self, origin: Origin, pool: Pool, resolving: list[bool]) -> Connection:
-        loop = asyncio.get_running_loop()
-        where = pool.where
-        began = resolved = time.monotonic_ns()
-        if _is_ip(origin.host):
-            addresses = [origin.host]
-        else:
-            resolving[0] = True
-            addresses = await self._resolve(loop, origin)
-            resolving[0] = False
-            resolved = time.monotonic_ns()
-        conn = Connection(pool, self._deadlines)
-        transport: asyncio.BaseTransport | None = None
-        failure: OSError | None = None
-        try:
-            for address in addresses:
-                try:
-                    transport, _ = await loop.create_connection(lambda: conn, address, origin.port)
-                    break
-                except OSError as exc:
-                    failure = exc
-            if transport is None:
-                assert failure is not None
-                raise error_from_os(failure, where, connecting=True) from None
-            connected = time.monotonic_ns()
-            if origin.tls:
-                transport = await self._handshake(loop, transport, conn, origin, where)
-            done = time.monotonic_ns()
-        except BaseException:
-            if transport is not None:
-                transport.close()
-            raise
-        conn.dns_ns = resolved - began
-        conn.connect_ns = connected - resolved
-        conn.tls_ns = done - connected if origin.tls else 0
-        pool.all.add(conn)
-        self._deadlines.watch(conn)
-        return conn
-
-    async def _resolve(self, loop: asyncio.AbstractEventLoop, origin: Origin) -> list[str]:
-        try:
-            infos = await loop.getaddrinfo(origin.host, origin.port, type=socket.SOCK_STREAM)
-        except OSError as exc:
-            raise error_from_os(exc, f"{origin.host}:{origin.port}", connecting=True) from None
-        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-        if not addresses:
-            raise HttpError(ErrorKind.DNS, f"cannot resolve {origin.host}: no address")
-        return addresses
-
-    async def _handshake(
-        self,
-        loop: asyncio.AbstractEventLoop,
-        transport: asyncio.BaseTransport,
-        conn: Connection,
-        origin: Origin,
-        where: str,
-    ) -> asyncio.BaseTransport:
-        if self._ssl_context is None:
-            self._ssl_context = ssl.create_default_context() if self._verify else _verify_off()
-        try:
-            tls = await loop.start_tls(
-                transport,  # type: ignore[arg-type]
-                conn,
-                self._ssl_context,
-                server_hostname=origin.host,
-            )
-        except (ssl.SSLError, ssl.CertificateError) as exc:
-            raise error_from_os(exc, where, connecting=True) from None
-        except OSError as exc:
-            detail = exc.strerror or exc.__class__.__name__
-            raise HttpError(ErrorKind.TLS, f"TLS handshake with {where} failed: {detail}") from None
-        if tls is None:  # pragma: no cover - only when the loop cannot do TLS
-            raise HttpError(ErrorKind.TLS, f"TLS handshake with {where} failed")
-        conn.transport = tls
-        return tls
 
     # -- convenience ----------------------------------------------------------------------
 
@@ -439,7 +320,7 @@ class HttpClient:
 
     async def aclose(self) -> None:
         """Close every connection; requests in flight fail with ``CLOSED``. Idempotent."""
-        self._closed = True
+        self._connector.closed = True
         conns = [c for pool in self._pools.values() for c in pool.all]
         for conn in conns:
             conn.fail(HttpError(ErrorKind.CLOSED, f"client closed ({conn.pool.where})"))
