@@ -123,7 +123,8 @@ def test_several_problems_are_all_reported(tmp_path: Path) -> None:
 def test_inspect_prints_the_plan(tmp_path: Path) -> None:
     res = run_cli("inspect", str(ROOT / "examples" / "demo.yaml"), "--segments", "2")
     assert res.code == 0, res.stderr
-    assert "closed model: 0 → 20 VUs over 8s" in res.stdout
+    assert "closed model: 0 → 12 VUs over 8s" in res.stdout
+    assert "4 load groups side by side" in res.stdout
     assert "Split across 2 workers" in res.stdout
     res = run_cli("inspect", str(ROOT / "examples" / "demo.yaml"), "--json")
     assert res.code == 0

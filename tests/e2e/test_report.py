@@ -161,19 +161,81 @@ class ChartScan(HTMLParser):
                 break
 
 
-def test_report_renders_in_headless_chromium(results: Path, tmp_path: Path) -> None:
+def assert_charts_drawn(report: Path, profile: Path, charts: tuple[str, ...]) -> None:
+    """Chromium opens ``report`` offline: exactly ``charts`` drew, and no console error."""
     binary = find_chromium()
     if binary is None:
         pytest.skip("chromium not found (Debian package `chromium`)")
-    args = chromium_args(binary, tmp_path / "profile")
-    url = (results / "report.html").as_uri()
+    args = chromium_args(binary, profile)
     dom = subprocess.run(
-        [*args, "--dump-dom", url], capture_output=True, text=True, timeout=90, check=True
-    ).stdout
+        [*args, "--dump-dom", report.as_uri()],
+        capture_output=True, text=True, timeout=90, check=True,
+    ).stdout  # fmt: skip
     scan = ChartScan()
     scan.feed(dom)
     assert scan.root_attrs.get("data-errors") == "", scan.root_attrs.get("data-errors")
-    assert scan.root_attrs.get("data-charts") == str(len(CHARTS))
-    assert set(scan.svgs) == set(CHARTS)
+    assert scan.root_attrs.get("data-charts") == str(len(charts))
+    assert set(scan.svgs) == set(charts)
     for chart, count in scan.svgs.items():
         assert count >= 1, f"chart {chart} drew no svg.main-svg"
+
+
+def test_report_renders_in_headless_chromium(results: Path, tmp_path: Path) -> None:
+    assert_charts_drawn(results / "report.html", tmp_path / "profile", CHARTS)
+
+
+# The demo's user types in miniature: LLM streaming, WebSocket chat, Twilio callers.
+MIXED = """
+config:
+  target: http://127.0.0.1:1
+scenarios:
+  - name: llm users
+    load: {vus: 2, duration: 2s}
+    flow:
+      - llm:
+          name: answer
+          url: /v1/chat/completions?ttft_ms=50&tps=200&tokens=8
+          model: m
+          messages: [{role: user, content: hi}]
+          slo: {ttft: 5s}
+  - name: ws users
+    load: {vus: 2, duration: 2s}
+    flow:
+      - ws:
+          name: chat
+          url: /ws/chat?first_token_ms=20&tps=200&tokens=4
+          steps:
+            - expect: {name: session, json: {$.type: session}, timeout: 5s}
+            - send_json: {type: message, text: hi}
+            - expect: {name: first_token, json: {$.type: token}, timeout: 5s}
+            - expect: {name: reply, json: {$.type: done}, timeout: 5s}
+            - close: {}
+  - name: callers
+    load: {vus: 1, duration: 2s}
+    flow:
+      - voice:
+          name: call
+          dialect: twilio
+          url: /voice/twilio?reply_delay_ms=50
+          audio: hello
+          turns: 1
+          timeout: 5s
+"""
+PROTOCOL_CHARTS = ("trends-llm", "trends-ws", "trends-voice")
+
+
+def test_protocol_charts_and_tables_render(tmp_path: Path, target_url: str) -> None:
+    scenario = tmp_path / "mixed.yaml"
+    scenario.write_text(MIXED)
+    out = tmp_path / "out"
+    res = run_cli("run", str(scenario), "--target", target_url, "--out", str(out), "--quiet")
+    assert res.code == 0, res.stderr + res.stdout
+    page = (out / "report.html").read_text()
+    for ident in ("llm-table", "ws-table", "voice-table"):
+        assert f'id="{ident}"' in page, ident
+    assert "↳ exchange </span>first_token" in page
+    summary = json.loads((out / "summary.json").read_text())
+    ttft = json.loads(re.findall(r'id="data-trends-llm">(.*?)</script>', page)[0])
+    assert [t["name"] for t in ttft["data"] if t["showlegend"]] == ["TTFT", "ITL", "TPOT", "e2e"]
+    assert summary["metrics"]["voice_turns"]["count"] >= 1
+    assert_charts_drawn(out / "report.html", tmp_path / "profile", (*CHARTS, *PROTOCOL_CHARTS))

@@ -10,7 +10,7 @@ import inspect
 import ssl
 import struct
 import subprocess
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any, TypeVar
 
 import pytest
@@ -295,10 +295,10 @@ def _frame(opcode: int, payload: bytes, *, fin: bool = True) -> bytes:
     return head + bytes([126]) + struct.pack("!H", n) + payload
 
 
-RawScript = Callable[[asyncio.StreamWriter], Awaitable[None]]
+@contextlib.asynccontextmanager
+async def _raw_server(frames: bytes) -> AsyncIterator[str]:
+    """A server on port 0 that answers the handshake, then writes ``frames`` as they are."""
 
-
-async def _raw_server(script: RawScript) -> tuple[asyncio.Server, str]:
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         head = await reader.readuntil(b"\r\n\r\n")
         key = next(
@@ -311,26 +311,29 @@ async def _raw_server(script: RawScript) -> tuple[asyncio.Server, str]:
             b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
             b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n"
         )
-        await script(writer)
+        writer.write(frames)
         await reader.read(1024)  # the client's close frame
         writer.close()
 
     srv = await asyncio.start_server(handle, "127.0.0.1", 0)
-    return srv, f"ws://127.0.0.1:{srv.sockets[0].getsockname()[1]}/"
+    try:
+        yield f"ws://127.0.0.1:{srv.sockets[0].getsockname()[1]}/"
+    finally:
+        srv.close()
 
 
 @sync
 async def test_fragmented_messages_are_reassembled(_server: str) -> None:
-    async def script(w: asyncio.StreamWriter) -> None:
-        w.write(_frame(0x1, "hé".encode()[:2], fin=False))
-        w.write(_frame(0x9, b"p"))  # a ping between fragments (RFC 6455 §5.4)
-        w.write(_frame(0x0, "hé".encode()[2:], fin=False))
-        w.write(_frame(0x0, b"llo"))
-        w.write(_frame(0x2, b"\x01", fin=False) + _frame(0x0, b"\x02"))
-        w.write(_frame(0x8, struct.pack("!H", 1000)))
-
-    srv, url = await _raw_server(script)
-    try:
+    frames = (
+        _frame(0x1, "hé".encode()[:2], fin=False)
+        + _frame(0x9, b"p")  # a ping between fragments (RFC 6455 §5.4)
+        + _frame(0x0, "hé".encode()[2:], fin=False)
+        + _frame(0x0, b"llo")
+        + _frame(0x2, b"\x01", fin=False)
+        + _frame(0x0, b"\x02")
+        + _frame(0x8, struct.pack("!H", 1000))
+    )
+    async with _raw_server(frames) as url:
         conn = await WsConnection.connect(url)
         assert (await conn.recv(timeout=5)).data == "héllo"
         assert (await conn.recv(timeout=5)).data == b"\x01\x02"
@@ -338,39 +341,25 @@ async def test_fragmented_messages_are_reassembled(_server: str) -> None:
             await conn.recv(timeout=5)
         assert info.value.kind is ErrorKind.CLOSED
         assert conn.close_code == 1000
-    finally:
-        srv.close()
 
 
 @sync
 async def test_invalid_utf8_fails_the_connection_as_malformed(_server: str) -> None:
-    async def script(w: asyncio.StreamWriter) -> None:
-        w.write(_frame(0x1, b"\xff\xfe"))
-
-    srv, url = await _raw_server(script)
-    try:
+    async with _raw_server(_frame(0x1, b"\xff\xfe")) as url:
         conn = await WsConnection.connect(url)
         with pytest.raises(WsError) as info:
             await conn.recv(timeout=5)
         assert info.value.kind is ErrorKind.MALFORMED
         assert conn.close_code == 1007
-    finally:
-        srv.close()
 
 
 @sync
 async def test_close_frame_without_code_is_1005_and_clean(_server: str) -> None:
-    async def script(w: asyncio.StreamWriter) -> None:
-        w.write(_frame(0x8, b""))
-
-    srv, url = await _raw_server(script)
-    try:
+    async with _raw_server(_frame(0x8, b"")) as url:
         conn = await WsConnection.connect(url)
         await conn.wait_closed()
         assert conn.close_code == 1005
         assert conn.close_error_kind() is None
-    finally:
-        srv.close()
 
 
 # --- wss:// with a throw-away self-signed certificate (openssl, see Makefile test-deps) ---
@@ -431,17 +420,11 @@ def test_wss_echo_and_an_untrusted_certificate(certificate: tuple[str, str], loo
 )
 def test_protocol_faults_are_malformed_not_abnormal(frame: bytes) -> None:
     async def body() -> None:
-        async def script(w: asyncio.StreamWriter) -> None:
-            w.write(frame)
-
-        srv, url = await _raw_server(script)
-        try:
+        async with _raw_server(frame) as url:
             conn = await WsConnection.connect(url, max_message_bytes=100)
             with pytest.raises(WsError) as info:
                 await conn.recv(timeout=5)
             assert info.value.kind is ErrorKind.MALFORMED, conn.close_code
             assert conn.close_code in (1002, 1009)
-        finally:
-            srv.close()
 
     run(body())

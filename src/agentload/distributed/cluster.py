@@ -27,17 +27,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, Listener, wait
 from typing import Any
 
-from agentload.distributed.executor import Exited, Lost, Received, WorkerEvent
-from agentload.distributed.protocol import (
-    Done,
-    Failed,
-    Interval,
-    MessageError,
-    Ready,
-    ToWorker,
-    decode,
-    encode,
-)
+from agentload.distributed.executor import Exited, Lost, WorkerEvent, drain
+from agentload.distributed.protocol import ToWorker, encode
 from agentload.distributed.remote import launch_worker
 from agentload.errors import RunError, UsageError
 
@@ -305,25 +296,15 @@ class DaskExecutor:
 
     def _drain(self, worker: int) -> list[WorkerEvent]:
         remote = self._remotes[worker]
-        events: list[WorkerEvent] = []
-        while remote.data is not None and remote.data.poll(0):
-            try:
-                message = decode(remote.data.recv_bytes())
-            except (EOFError, OSError):
-                remote.data.close()
-                remote.data = None
-                # The connection broke: the worker (or its machine) is gone,
-                # even if Dask has not noticed yet.
-                events.append(Lost(worker, "the connection to the worker closed"))
-                break
-            except MessageError as exc:
-                events.append(Lost(worker, f"protocol error: {exc}"))
-                continue
-            if isinstance(message, Ready | Interval | Done | Failed):
-                events.append(Received(worker, message))
-            else:
-                sent = type(message).__name__
-                events.append(Lost(worker, f"protocol error: a worker sent {sent}"))
+        if remote.data is None:
+            return []
+        events, still_open = drain(remote.data, worker)
+        if not still_open:
+            remote.data.close()
+            remote.data = None
+            # The connection broke: the worker (or its machine) is gone, even
+            # if Dask has not noticed yet.
+            events.append(Lost(worker, "the connection to the worker closed"))
         return events
 
     def kill(self, worker: int) -> None:

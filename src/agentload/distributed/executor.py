@@ -11,11 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from typing import Protocol
 
-from agentload.distributed.protocol import ToCoordinator, ToWorker
+from agentload.distributed.protocol import (
+    Done,
+    Failed,
+    Interval,
+    MessageError,
+    Ready,
+    ToCoordinator,
+    ToWorker,
+    decode,
+)
 
-__all__ = ["Executor", "Exited", "Lost", "Received", "WorkerEvent"]
+__all__ = ["Executor", "Exited", "Lost", "Received", "WorkerEvent", "drain"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,3 +91,29 @@ class Executor(Protocol):
     def describe(self) -> Mapping[str, object]:
         """What ran the workers, for the summary (``mode``, ``start_method``, …)."""
         ...
+
+
+def drain(conn: Connection, worker: int) -> tuple[list[WorkerEvent], bool]:
+    """The messages already waiting on ``worker``'s data channel, without blocking.
+
+    Returns the events and whether the channel is still open (False once it
+    reached end-of-file or broke: the caller closes it and decides what that
+    means — a local worker's exit is reported by its process, a remote one's
+    by the connection). Garbage and coordinator-bound message types become
+    :class:`Lost` events; reading goes on after them.
+    """
+    events: list[WorkerEvent] = []
+    while conn.poll(0):
+        try:
+            message = decode(conn.recv_bytes())
+        except (EOFError, OSError):
+            return events, False
+        except MessageError as exc:
+            events.append(Lost(worker, f"protocol error: {exc}"))
+            continue
+        if isinstance(message, Ready | Interval | Done | Failed):
+            events.append(Received(worker, message))
+        else:
+            sent = type(message).__name__
+            events.append(Lost(worker, f"protocol error: a worker sent {sent}"))
+    return events, True

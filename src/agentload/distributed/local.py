@@ -28,17 +28,8 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 
-from agentload.distributed.executor import Exited, Lost, Received, WorkerEvent
-from agentload.distributed.protocol import (
-    Done,
-    Failed,
-    Interval,
-    MessageError,
-    Ready,
-    ToWorker,
-    decode,
-    encode,
-)
+from agentload.distributed.executor import Exited, WorkerEvent, drain
+from agentload.distributed.protocol import ToWorker, encode
 from agentload.distributed.worker import worker_main
 
 __all__ = ["PRELOAD", "LocalProcessExecutor", "default_start_method"]
@@ -159,22 +150,12 @@ class LocalProcessExecutor:
 
     def _drain(self, worker: int) -> list[WorkerEvent]:
         proc = self._procs[worker]
-        events: list[WorkerEvent] = []
-        while proc.data is not None and proc.data.poll(0):
-            try:
-                message = decode(proc.data.recv_bytes())
-            except (EOFError, OSError):
-                proc.data.close()
-                proc.data = None
-                break
-            except MessageError as exc:
-                events.append(Lost(worker, f"protocol error: {exc}"))
-                continue
-            if isinstance(message, Ready | Interval | Done | Failed):
-                events.append(Received(worker, message))
-            else:
-                sent = type(message).__name__
-                events.append(Lost(worker, f"protocol error: a worker sent {sent}"))
+        if proc.data is None:
+            return []
+        events, still_open = drain(proc.data, worker)
+        if not still_open:  # its exit is reported through the process sentinel
+            proc.data.close()
+            proc.data = None
         return events
 
     def kill(self, worker: int) -> None:

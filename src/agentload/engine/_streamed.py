@@ -37,6 +37,7 @@ from agentload.scenario.model import (
 )
 
 __all__ = [
+    "ErrorCounts",
     "HttpSeries",
     "StreamedRequest",
     "draw_think",
@@ -44,6 +45,7 @@ __all__ = [
     "json_is_static",
     "merge_headers",
     "render_json",
+    "resolve_target",
     "status_error",
 ]
 
@@ -80,6 +82,26 @@ def json_is_static(value: JsonValue) -> bool:
     if isinstance(value, tuple):
         return all(json_is_static(v) for v in value)
     return True
+
+
+def resolve_target(
+    base: str,
+    url: Template,
+    query: Sequence[tuple[str, Template]],
+    variables: Mapping[str, object],
+) -> tuple[Origin, str]:
+    """The origin and request target of ``url`` rendered with ``variables`` (a path is
+    under ``base``, the run's target) with the rendered ``query`` appended.
+
+    Raises ``KeyError(name)`` for an unset variable.
+    """
+    rendered = url.render(variables)
+    if rendered.startswith("/"):
+        rendered = base.rstrip("/") + rendered
+    origin, target = parse_url(rendered)
+    if query:
+        target = build_target(target, [(k, v.render(variables)) for k, v in query])
+    return origin, target
 
 
 class StreamedRequest:
@@ -119,12 +141,7 @@ class StreamedRequest:
         """The origin and request bytes; raises ``KeyError(name)`` for an unset variable."""
         if self._static is not None:
             return self._static
-        url = self._url.render(variables)
-        if url.startswith("/"):
-            url = self._base.rstrip("/") + url
-        origin, target = parse_url(url)
-        if self._query:
-            target = build_target(target, [(k, v.render(variables)) for k, v in self._query])
+        origin, target = resolve_target(self._base, self._url, self._query, variables)
         headers = [(k, v.render(variables)) for k, v in self._headers]
         body: bytes | None = None
         given = self._body
@@ -179,6 +196,27 @@ def http_appenders(
     )
 
 
+class ErrorCounts:
+    """The ``errors{kind}`` counters of one set of tags, each acquired on its first use
+    (most kinds never happen, so most are never created)."""
+
+    __slots__ = ("_adds", "_recorder", "_tags")
+
+    def __init__(self, recorder: Recorder, tags: tuple[tuple[str, str], ...]) -> None:
+        self._recorder = recorder
+        self._tags = tags
+        self._adds: dict[ErrorKind, Callable[[float], None]] = {}
+
+    def add(self, kind: ErrorKind, n: int = 1) -> None:
+        """Count ``n`` errors of ``kind``."""
+        add = self._adds.get(kind)
+        if add is None:
+            add = self._adds[kind] = self._recorder.counter(
+                "errors", (("kind", kind.value), *self._tags)
+            ).add
+        add(n)
+
+
 class HttpSeries:
     """The ``http_*``, ``errors`` and ``checks`` series of one streamed step."""
 
@@ -189,7 +227,7 @@ class HttpSeries:
         self.tags = tags
         """``(method, name, scenario)`` tags, sorted by name."""
         self._by_status: dict[int, tuple[Callable[..., None], ...]] = {}
-        self._errors: dict[ErrorKind, Callable[[float], None]] = {}
+        self._errors = ErrorCounts(recorder, tags)
         self._connecting = recorder.trend("http_req_connecting", tags).add
         self._tls = recorder.trend("http_req_tls_handshaking", tags).add
 
@@ -227,12 +265,7 @@ class HttpSeries:
 
     def error(self, kind: ErrorKind) -> None:
         """Count one ``errors{kind}``."""
-        add = self._errors.get(kind)
-        if add is None:
-            add = self._errors[kind] = self._recorder.counter(
-                "errors", (("kind", kind.value), *self.tags)
-            ).add
-        add(1)
+        self._errors.add(kind)
 
     def check(self, label: str) -> Callable[[bool], None]:
         """The ``checks{check:label}`` series' ``add``."""

@@ -16,13 +16,10 @@ latency (as for ``http_req_duration``).
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable
 from typing import Any
 
-import jsonpath
-import orjson
-
+from agentload.engine._checks import capture_fn, check_fn
 from agentload.engine._failures import FailureSampler
 from agentload.engine._streamed import (
     HttpSeries,
@@ -37,13 +34,8 @@ from agentload.metrics import Recorder
 from agentload.protocols.http import HttpError, Response
 from agentload.protocols.llm import ChatReply, ChatResponse, chat_request_body, token_metrics
 from agentload.scenario.model import (
-    BodyContainsCheck,
-    Capture,
-    CaptureSource,
     FinishReasonCheck,
-    HeaderCheck,
     JsonBody,
-    JsonCheck,
     JsonObject,
     JsonValue,
     LlmCheck,
@@ -58,77 +50,40 @@ _OK_STATUS = range(200, 300)  # a 3xx carries no completion
 
 
 class _Outcome:
-    """A response and its reply, with the reply document built at most once."""
+    """The checks' and captures' subject: the reply, its document built at most once."""
 
-    __slots__ = ("_doc", "reply", "response")
+    __slots__ = ("_doc", "reply")
 
-    def __init__(self, response: Response, reply: ChatReply) -> None:
-        self.response = response
+    def __init__(self, reply: ChatReply) -> None:
         self.reply = reply
         self._doc: dict[str, Any] | None = None
 
-    def document(self) -> dict[str, Any]:
+    def json(self) -> dict[str, Any]:
+        """The reply as one chat-completion document (``ChatReply.document``)."""
         if self._doc is None:
             self._doc = self.reply.document()
         return self._doc
 
+    def text(self) -> str:
+        """The reply's content ("" when it has none)."""
+        return self.reply.content or ""
 
-_Checker = Callable[[_Outcome], bool]
+
+_Checker = Callable[[Response, _Outcome], bool]
+_Capturer = Callable[[Response, _Outcome], object | None]
 
 
 def _check_fn(check: LlmCheck) -> tuple[str, _Checker]:
-    """A check's label (as request steps label theirs) and its test on an outcome."""
-    if isinstance(check, StatusCheck):
-        codes = frozenset(check.expected)
-        label = "status is " + "|".join(str(s) for s in check.expected)
-        return label, lambda o: o.response.status in codes
+    """A check's label (as request steps label theirs) and its test on the reply.
+
+    ``body contains`` and regex captures read the reply's content, JSONPath its
+    document (engine/_checks.py).
+    """
     if isinstance(check, FinishReasonCheck):
         reasons = frozenset(check.expected)
         label = "finish_reason is " + "|".join(check.expected)
-        return label, lambda o: o.reply.finish_reason in reasons
-    if isinstance(check, JsonCheck):
-        path = jsonpath.compile(check.path)
-        if check.exists_only:
-            return f"{check.path} exists", lambda o: path.match(o.document()) is not None
-        want = check.expected
-
-        def json_eq(o: _Outcome) -> bool:
-            m = path.match(o.document())
-            return m is not None and bool(m.obj == want)
-
-        return f"{check.path} == {orjson.dumps(want).decode()}", json_eq
-    if isinstance(check, BodyContainsCheck):
-        needle = check.text
-        return f"body contains {needle!r}", lambda o: needle in (o.reply.content or "")
-    assert isinstance(check, HeaderCheck)
-    name, value = check.name, check.expected
-    if value is None:
-        return f"header {name} present", lambda o: o.response.header(name) is not None
-    return f"header {name} == {value!r}", lambda o: o.response.header(name) == value
-
-
-def _capture_fn(capture: Capture) -> Callable[[_Outcome], object | None]:
-    """JSONPath over the reply document, a regex over the reply text, or a header."""
-    if capture.source is CaptureSource.JSON:
-        path = jsonpath.compile(capture.expr)
-
-        def from_json(o: _Outcome) -> object | None:
-            m = path.match(o.document())
-            return None if m is None else m.obj
-
-        return from_json
-    if capture.source is CaptureSource.REGEX:
-        pattern = re.compile(capture.expr)
-
-        def from_regex(o: _Outcome) -> object | None:
-            m = pattern.search(o.reply.content or "")
-            if m is None:
-                return None
-            return m.group(1) if pattern.groups else m.group(0)
-
-        return from_regex
-    header = capture.expr
-    return lambda o: o.response.header(header)
+        return label, lambda _r, o: o.reply.finish_reason in reasons
+    return check_fn(check, search_text=True)
 
 
 def _as_json(value: object) -> JsonValue:
@@ -204,7 +159,9 @@ class LlmRequest:
         self._checks = tuple(
             (fn, self._http.check(label)) for label, fn in map(_check_fn, step.checks)
         )
-        self._captures = tuple((c.var, _capture_fn(c)) for c in step.captures)
+        self._captures: tuple[tuple[str, _Capturer], ...] = tuple(
+            (c.var, capture_fn(c)) for c in step.captures
+        )
 
     async def run(self, vu: VU, intended_ns: int) -> bool:
         """Send the request, read the reply, record; ``False`` stops the iteration."""
@@ -254,9 +211,9 @@ class LlmRequest:
             self._record(reply)
         elif self._goodput is not None:
             self._goodput(False)
-        outcome = _Outcome(resp, reply)
+        outcome = _Outcome(reply)
         for check, add in self._checks:
-            passed = check(outcome)
+            passed = check(resp, outcome)
             add(passed)
             if not passed and ok:
                 self._http.error(ErrorKind.CHECK_FAILED)
@@ -269,7 +226,7 @@ class LlmRequest:
                     body=reply.content or "",
                 )
         for var, capture in self._captures:
-            value = capture(outcome)
+            value = capture(resp, outcome)
             if value is None:
                 self._http.error(ErrorKind.CAPTURE_FAILED)
                 self._samples.capture(

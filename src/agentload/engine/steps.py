@@ -19,14 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
-import jsonpath
-import orjson
-
+from agentload.engine._checks import BodyCache, capture_fn, check_fn
 from agentload.engine._failures import FailureSampler
 from agentload.engine._python_step import PythonCall
 from agentload.engine._streamed import (
@@ -61,7 +58,6 @@ from agentload.protocols.http import (
 from agentload.scenario.model import (
     BodyContainsCheck,
     Capture,
-    CaptureSource,
     Check,
     FormBody,
     HeaderCheck,
@@ -241,78 +237,18 @@ class _StatusSeries:
         self.checks_failing = tuple(rate for rate, passed in status_checks if not passed)
 
 
-_Checker = Callable[[Response, "_BodyCache"], bool]
-
-
-class _BodyCache:
-    """Parses the response body as JSON at most once per response."""
-
-    __slots__ = ("_parsed", "response")
-
-    _UNSET: Any = object()
-
-    def __init__(self, response: Response) -> None:
-        self.response = response
-        self._parsed: Any = self._UNSET
-
-    def json(self) -> Any:
-        if self._parsed is self._UNSET:
-            try:
-                self._parsed = orjson.loads(self.response.body)
-            except orjson.JSONDecodeError:
-                self._parsed = None
-        return self._parsed
+_Checker = Callable[[Response, BodyCache], bool]
+_BodyCache = BodyCache
 
 
 def _check_fn(
     check: StatusCheck | JsonCheck | BodyContainsCheck | HeaderCheck,
 ) -> tuple[str, _Checker]:
-    if isinstance(check, StatusCheck):
-        expected = frozenset(check.expected)
-        label = "status is " + "|".join(str(s) for s in check.expected)
-        return label, lambda r, _c: r.status in expected
-    if isinstance(check, JsonCheck):
-        path = jsonpath.compile(check.path)
-        want = check.expected
-        if check.exists_only:
-            return f"{check.path} exists", lambda _r, c: path.match(c.json()) is not None
-        label = f"{check.path} == {orjson.dumps(want).decode()}"
-
-        def json_eq(_r: Response, c: _BodyCache) -> bool:
-            m = path.match(c.json())
-            return m is not None and bool(m.obj == want)
-
-        return label, json_eq
-    if isinstance(check, BodyContainsCheck):
-        needle = check.text.encode()
-        return f"body contains {check.text!r}", lambda r, _c: needle in r.body
-    name, value = check.name, check.expected
-    if value is None:
-        return f"header {name} present", lambda r, _c: r.header(name) is not None
-    return f"header {name} == {value!r}", lambda r, _c: r.header(name) == value
+    return check_fn(check)
 
 
-def _capture_fn(capture: Capture) -> Callable[[Response, _BodyCache], object | None]:
-    if capture.source is CaptureSource.JSON:
-        path = jsonpath.compile(capture.expr)
-
-        def from_json(_r: Response, c: _BodyCache) -> object | None:
-            m = path.match(c.json())
-            return None if m is None else m.obj
-
-        return from_json
-    if capture.source is CaptureSource.REGEX:
-        pattern = re.compile(capture.expr)
-
-        def from_regex(r: Response, _c: _BodyCache) -> object | None:
-            m = pattern.search(r.text())
-            if m is None:
-                return None
-            return m.group(1) if pattern.groups else m.group(0)
-
-        return from_regex
-    header = capture.expr
-    return lambda r, _c: r.header(header)
+def _capture_fn(capture: Capture) -> Callable[[Response, BodyCache], object | None]:
+    return capture_fn(capture)
 
 
 class _Request:

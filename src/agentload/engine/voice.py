@@ -21,11 +21,16 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from agentload.engine._streamed import draw_think, merge_headers, render_json, status_error
+from agentload.engine._streamed import (
+    ErrorCounts,
+    draw_think,
+    merge_headers,
+    render_json,
+    status_error,
+)
 from agentload.engine.vu import VU
 from agentload.engine.ws import ws_url
 from agentload.errors import ErrorKind
@@ -63,7 +68,6 @@ class VoiceMetrics:
 
     def __init__(self, recorder: Recorder, *, name: str, scenario: str) -> None:
         tags = (("name", name), ("scenario", scenario))
-        self._recorder, self._tags = recorder, tags
         r = recorder
         self.connect = r.trend("voice_connect", tags).add
         self.v2v = r.trend("voice_v2v", tags).add
@@ -84,16 +88,11 @@ class VoiceMetrics:
         self.lateness = r.trend("voice_send_lateness", tags).add
         self.send_jitter = r.trend("voice_send_jitter", tags).add
         self.tool_calls = r.counter("voice_tool_calls", tags).add
-        self._errors: dict[ErrorKind, Callable[[float], None]] = {}
+        self._errors = ErrorCounts(recorder, tags)
 
     def error(self, kind: ErrorKind, n: int = 1) -> None:
         """Count ``n`` ``errors{kind}``."""
-        add = self._errors.get(kind)
-        if add is None:
-            add = self._errors[kind] = self._recorder.counter(
-                "errors", (("kind", kind.value), *self._tags)
-            ).add
-        add(n)
+        self._errors.add(kind, n)
 
     def lateness_ns(self, values: list[int] | tuple[int, ...]) -> None:
         """Record send lateness values (ns)."""

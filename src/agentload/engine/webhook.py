@@ -13,42 +13,29 @@ rejected signature (401) shows as an ``http_4xx`` error.
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import jsonpath
 import orjson
 
 from agentload._redact import MASK
+from agentload.engine._checks import BodyCache, capture_fn, check_fn
 from agentload.engine._failures import FailureSampler
 from agentload.engine._streamed import (
     HttpSeries,
     draw_think,
     merge_headers,
     render_json,
+    resolve_target,
     status_error,
 )
 from agentload.engine.vu import VU
 from agentload.errors import ErrorKind
 from agentload.metrics import Recorder
-from agentload.protocols.http import (
-    HttpError,
-    Origin,
-    Response,
-    build_target,
-    encode_request,
-    parse_url,
-)
+from agentload.protocols.http import HttpError, Origin, Response, encode_request
 from agentload.protocols.webhooks import ToolCallSpec, merge_patch, payload, sign
 from agentload.scenario.model import (
-    BodyContainsCheck,
-    Capture,
-    CaptureSource,
-    Check,
-    HeaderCheck,
-    JsonCheck,
     RunConfig,
     StatusCheck,
     WebhookStep,
@@ -58,75 +45,8 @@ __all__ = ["WebhookRequest"]
 
 _OK_STATUS = range(200, 300)
 
-
-class _Doc:
-    """The response and its body parsed as JSON at most once."""
-
-    __slots__ = ("_json", "response")
-
-    _UNSET: Any = object()
-
-    def __init__(self, response: Response) -> None:
-        self.response = response
-        self._json: Any = self._UNSET
-
-    def json(self) -> Any:
-        if self._json is self._UNSET:
-            try:
-                self._json = orjson.loads(self.response.body)
-            except orjson.JSONDecodeError:
-                self._json = None
-        return self._json
-
-
-def _check_fn(check: Check) -> tuple[str, Callable[[_Doc], bool]]:
-    """A check's label (as request steps label theirs) and its test."""
-    if isinstance(check, StatusCheck):
-        codes = frozenset(check.expected)
-        label = "status is " + "|".join(str(s) for s in check.expected)
-        return label, lambda d: d.response.status in codes
-    if isinstance(check, JsonCheck):
-        path = jsonpath.compile(check.path)
-        if check.exists_only:
-            return f"{check.path} exists", lambda d: path.match(d.json()) is not None
-        want = check.expected
-
-        def json_eq(d: _Doc) -> bool:
-            m = path.match(d.json())
-            return m is not None and bool(m.obj == want)
-
-        return f"{check.path} == {orjson.dumps(want).decode()}", json_eq
-    if isinstance(check, BodyContainsCheck):
-        needle = check.text.encode()
-        return f"body contains {check.text!r}", lambda d: needle in d.response.body
-    assert isinstance(check, HeaderCheck)
-    name, value = check.name, check.expected
-    if value is None:
-        return f"header {name} present", lambda d: d.response.header(name) is not None
-    return f"header {name} == {value!r}", lambda d: d.response.header(name) == value
-
-
-def _capture_fn(capture: Capture) -> Callable[[_Doc], object | None]:
-    if capture.source is CaptureSource.JSON:
-        path = jsonpath.compile(capture.expr)
-
-        def from_json(d: _Doc) -> object | None:
-            m = path.match(d.json())
-            return None if m is None else m.obj
-
-        return from_json
-    if capture.source is CaptureSource.REGEX:
-        pattern = re.compile(capture.expr)
-
-        def from_regex(d: _Doc) -> object | None:
-            m = pattern.search(d.response.text())
-            if m is None:
-                return None
-            return m.group(1) if pattern.groups else m.group(0)
-
-        return from_regex
-    header = capture.expr
-    return lambda d: d.response.header(header)
+_Checker = Callable[[Response, BodyCache], bool]
+_Capturer = Callable[[Response, BodyCache], object | None]
 
 
 def _arguments(value: object) -> Mapping[str, Any]:
@@ -170,10 +90,12 @@ class WebhookRequest:
         )
         statuses = [s for c in step.checks if isinstance(c, StatusCheck) for s in c.expected]
         self._expected = frozenset(statuses) if statuses else None
-        self._checks = tuple(
-            (fn, self._http.check(label)) for label, fn in map(_check_fn, step.checks)
+        self._checks: tuple[tuple[_Checker, Callable[[bool], None]], ...] = tuple(
+            (fn, self._http.check(label)) for label, fn in map(check_fn, step.checks)
         )
-        self._captures = tuple((c.var, _capture_fn(c)) for c in step.captures)
+        self._captures: tuple[tuple[str, _Capturer], ...] = tuple(
+            (c.var, capture_fn(c)) for c in step.captures
+        )
         self._samples = FailureSampler(recorder, self._http.tags)
 
     def body(self, vu: VU, now_ms: int) -> bytes:
@@ -205,12 +127,7 @@ class WebhookRequest:
         """
         variables = vu.variables
         step = self._step
-        url = step.url.render(variables)
-        if url.startswith("/"):
-            url = self._base.rstrip("/") + url
-        origin, target = parse_url(url)
-        if step.query:
-            target = build_target(target, [(k, v.render(variables)) for k, v in step.query])
+        origin, target = resolve_target(self._base, step.url, step.query, variables)
         body = self.body(vu, now_ms)
         headers = [(k, v.render(variables)) for k, v in self._headers]
         if not any(k.lower() == "content-type" for k, _ in headers):
@@ -248,9 +165,9 @@ class WebhookRequest:
                 signature=signature,
                 response=resp,
             )
-        doc = _Doc(resp)
+        cache = BodyCache(resp)
         for check, add in self._checks:
-            passed = check(doc)
+            passed = check(resp, cache)
             add(passed)
             if not passed and ok:
                 self._http.error(ErrorKind.CHECK_FAILED)
@@ -263,7 +180,7 @@ class WebhookRequest:
                     response=resp,
                 )
         for var, capture in self._captures:
-            value = capture(doc)
+            value = capture(resp, cache)
             if value is None:
                 self._http.error(ErrorKind.CAPTURE_FAILED)
                 return False

@@ -38,7 +38,7 @@ import orjson
 
 from agentload._redact import redact
 from agentload.engine._failures import FailureSampler
-from agentload.engine._streamed import draw_think, merge_headers, render_json
+from agentload.engine._streamed import ErrorCounts, draw_think, merge_headers, render_json
 from agentload.engine.vu import VU
 from agentload.errors import ErrorKind
 from agentload.metrics import Recorder
@@ -111,7 +111,7 @@ class WsMetrics:
         self.received: _Add = recorder.counter("ws_msgs_received", tags).add
         self.connect_success: _Add = recorder.rate("ws_connect_success", tags).add
         self._exchanges: dict[str, tuple[_Add, _Add]] = {}
-        self._errors: dict[ErrorKind, _Add] = {}
+        self._errors = ErrorCounts(recorder, tags)
         self._failures = FailureSampler(recorder, tags)
 
     def exchange(self, name: str) -> tuple[_Add, _Add]:
@@ -127,12 +127,7 @@ class WsMetrics:
 
     def error(self, kind: ErrorKind, message: str = "") -> None:
         """Count one ``errors{kind}`` (and keep a redacted sample of the first few)."""
-        add = self._errors.get(kind)
-        if add is None:
-            add = self._errors[kind] = self._recorder.counter(
-                "errors", (("kind", kind.value), *self.tags)
-            ).add
-        add(1)
+        self._errors.add(kind)
         if message:
             self._failures.capture(kind, message)
 

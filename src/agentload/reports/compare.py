@@ -532,26 +532,16 @@ def baseline_cases(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
         message = str(gate.get("error", ""))
         rows.append(_case("baseline", "readable", False, message))
         return rows
-    for r in gate.get("latency") or []:
+    judged = [(r, f"{r.get('metric')} p95") for r in gate.get("latency") or []]
+    judged += [(r, "error rate") for r in gate.get("requests") or []]
+    for r, what in judged:
         if r.get("verdict") == Verdict.NOT_JUDGED:
             continue
         where = f"{r.get('method', '')} {r.get('endpoint', '')}".strip()
         rows.append(
             _case(
                 f"baseline {where}",
-                f"{r.get('metric')} p95 within {limit}",
-                r.get("verdict") != Verdict.REGRESSED,
-                str(r.get("reason", "")),
-            )
-        )
-    for r in gate.get("requests") or []:
-        if r.get("verdict") == Verdict.NOT_JUDGED:
-            continue
-        where = f"{r.get('method', '')} {r.get('endpoint', '')}".strip()
-        rows.append(
-            _case(
-                f"baseline {where}",
-                f"error rate within {limit}",
+                f"{what} within {limit}",
                 r.get("verdict") != Verdict.REGRESSED,
                 str(r.get("reason", "")),
             )

@@ -17,7 +17,7 @@ from agentload.reports.saved import SavedRun
 from agentload.reports.timeline import (
     Timeline,
     TimelineBuilder,
-    WindowMerger,
+    WindowedReducer,
     reduce_snapshots,
     window_size,
 )
@@ -40,10 +40,10 @@ class RunViews:
     endpoint_p95: EndpointLines
 
 
-class _EndpointP95:
+class _EndpointP95(WindowedReducer):
     """p95 of http_req_duration per window and endpoint label (exact window merges)."""
 
-    __slots__ = ("_merger", "_times", "_values", "_wheres")
+    __slots__ = ("_times", "_values", "_wheres")
 
     def __init__(self, saved: SavedRun) -> None:
         idents = {
@@ -58,18 +58,12 @@ class _EndpointP95:
             scenario = where.get("scenario", "")
             prefix = f"{scenario} › " if scenario not in ("", "default") else ""
             self._wheres[redact(f"{prefix}{where.get('name') or where.get('method', '')}")] = where
-        self._merger = WindowMerger(window_size(len(saved.snapshots), MAX_POINTS), self._take)
+        super().__init__(window_size(len(saved.snapshots), MAX_POINTS))
         self._times: list[float] = []
         self._values: dict[str, list[float | None]] = {label: [] for label in self._wheres}
 
     def trends(self, metric: str) -> bool:
         return metric == "http_req_duration"
-
-    def add(self, snapshot: Snapshot) -> None:
-        self._merger.add(snapshot)
-
-    def close(self) -> None:
-        self._merger.close()
 
     def _take(self, agg: Aggregate) -> None:
         self._times.append(round(((agg.start or 0.0) + (agg.end or 0.0)) / 2, 2))

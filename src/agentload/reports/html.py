@@ -8,12 +8,7 @@ figure's JSON are inline. The non-chart sections come from
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-import orjson
-
-from agentload.reports._html_assets import DRAW_JS, ERRORS_JS, STYLE
+from agentload.reports._html_page import chart_card, page
 from agentload.reports.charts import (
     distribution_figure,
     errors_figure,
@@ -26,8 +21,8 @@ from agentload.reports.compare_html import baseline_section
 from agentload.reports.failures import failure_section
 from agentload.reports.formatting import fmt_ms, fmt_timestamp
 from agentload.reports.html_custom import custom_metrics_card
+from agentload.reports.html_protocols import protocol_cards
 from agentload.reports.html_sections import (
-    card,
     endpoints_table,
     errors_and_checks,
     escape,
@@ -40,35 +35,9 @@ from agentload.reports.html_sections import (
 from agentload.reports.model import ReportModel
 from agentload.reports.monitor_report import monitoring_sections
 from agentload.reports.redact import redact
-from agentload.reports.trend_lines import trend_lines_figure
+from agentload.reports.trend_lines import trend_charts, trend_lines_figure
 
 __all__ = ["render_html"]
-
-
-def _json_script(ident: str, data: Any) -> str:
-    # "<" never appears raw, so the JSON cannot close the <script> element.
-    body = orjson.dumps(data).decode().replace("<", "\\u003c")
-    return f'<script type="application/json" id="{escape(ident)}">{body}</script>'
-
-
-def _chart(
-    ident: str,
-    title: str,
-    hint: str,
-    figure: Mapping[str, Any] | None,
-    scripts: list[str],
-    *,
-    tall: bool = False,
-) -> str:
-    if figure is None:
-        body = '<div class="empty">No data recorded.</div>'
-    else:
-        scripts.append(_json_script(f"data-{ident}", figure))
-        cls = "chart tall" if tall else "chart"
-        body = (
-            f'<div class="{cls}" id="fig-{escape(ident)}" data-figure="data-{escape(ident)}"></div>'
-        )
-    return card(f"chart-{ident}", title, hint, body)
 
 
 def _latency_hint(model: ReportModel) -> str:
@@ -89,28 +58,28 @@ def _charts(model: ReportModel, scripts: list[str]) -> str:
     tl = model.timeline
     has_points = bool(tl.points)
     grid = [
-        _chart(
+        chart_card(
             "throughput",
             "Throughput",
             "Requests per second and active virtual users.",
             throughput_figure(tl) if has_points else None,
             scripts,
         ),
-        _chart(
+        chart_card(
             "latency",
             "Latency over time",
             _latency_hint(model),
             latency_figure(tl, model.limits) if has_points else None,
             scripts,
         ),
-        _chart(
+        chart_card(
             "errors",
             "Errors per second",
             "Failed requests and checks, stacked by kind.",
             errors_figure(tl) if has_points else None,
             scripts,
         ),
-        _chart(
+        chart_card(
             "heatmap",
             "Latency heatmap",
             "How many requests fell in each latency band, over time (log scale); darker = more.",
@@ -118,7 +87,7 @@ def _charts(model: ReportModel, scripts: list[str]) -> str:
             scripts,
         ),
     ]
-    distribution = _chart(
+    distribution = chart_card(
         "distribution",
         "Latency distribution by endpoint",
         "Latency at each percentile over the whole run; the tail is on the right.",
@@ -126,15 +95,14 @@ def _charts(model: ReportModel, scripts: list[str]) -> str:
         scripts,
         tall=True,
     )
-    if model.trend_lines:  # LLM / streaming / voice latencies, only when the run had them
-        names = ", ".join(line.metric for line in model.trend_lines)
-        distribution = _chart(
-            "trends",
-            "Streaming and voice latency over time",
-            f"p95 per interval (p50 dotted: click it in the legend): {names}.",
-            trend_lines_figure(model.trend_lines),
-            scripts,
-        ) + distribution
+    # LLM / WebSocket / voice latencies: one chart per protocol the run had.
+    trends = [
+        chart_card(c.ident, c.title, c.hint, trend_lines_figure(c.lines), scripts)
+        for c in trend_charts(model.trend_lines)
+    ]
+    paired = len(trends) - len(trends) % 2  # an odd last chart gets the full width
+    pairs = f'<div class="grid2">{"".join(trends[:paired])}</div>' if paired else ""
+    distribution = pairs + "".join(trends[paired:]) + distribution
     return f'<div class="grid2" id="charts">{"".join(grid)}</div>{distribution}'
 
 
@@ -147,21 +115,13 @@ def render_html(model: ReportModel, plotly_js: str) -> str:
     charts = _charts(model, scripts)
     title = f"agentload · {redact(str(run.get('scenario_file', '')))} · {verdict}"
     version = run.get("agentload_version", "")
-    # A literal "</script" inside the bundle would end the element early.
-    js = plotly_js.replace("</script", "<\\/script")
-    return "".join(
-        [
-            '<!DOCTYPE html>\n<html lang="en" data-errors="" data-charts="pending">\n<head>\n',
-            '<meta charset="utf-8">\n',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
-            f'<meta name="generator" content="agentload {escape(version)}">\n',
-            f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n<script>{ERRORS_JS}</script>\n",
-            "</head>\n<body>\n",
-            '<header class="top"><div><span class="brand">agentload</span>',
-            '<span class="kind">load test report</span></div>',
-            f'<div class="where">{safe(run.get("scenario_file", ""))} → ',
-            f"{safe(run.get('target', ''))} · {escape(fmt_timestamp(run.get('started_at')))}</div>",
-            "</header>\n<main>\n",
+    return page(
+        title=title,
+        generator=f"agentload {version}",
+        kind="load test report",
+        where=f"{safe(run.get('scenario_file', ''))} → {safe(run.get('target', ''))} · "
+        f"{escape(fmt_timestamp(run.get('started_at')))}",
+        main=[
             verdict_banner(summary),
             "\n",
             kpi_cards(summary),
@@ -174,6 +134,8 @@ def render_html(model: ReportModel, plotly_js: str) -> str:
             "\n",
             endpoints_table(summary),
             "\n",
+            protocol_cards(model.protocol_tables),  # reports/html_protocols.py
+            "\n",
             custom_metrics_card(summary),  # reports/html_custom.py
             "\n",
             errors_and_checks(summary),
@@ -183,12 +145,10 @@ def render_html(model: ReportModel, plotly_js: str) -> str:
             monitoring_sections(model.monitoring, summary, scripts),
             "\n",
             run_metadata(summary),
-            "\n</main>\n",
-            f"<footer>Generated by agentload {escape(version)} from summary.json, "
-            "timeseries.jsonl and aggregate.json · self-contained, works offline · "
-            "charts by plotly.js</footer>\n",
-            "\n".join(scripts),
-            "\n",
-            f"<script>{js}</script>\n<script>{DRAW_JS}</script>\n</body>\n</html>\n",
-        ]
+        ],
+        footer=f"Generated by agentload {escape(version)} from summary.json, "
+        "timeseries.jsonl and aggregate.json · self-contained, works offline · "
+        "charts by plotly.js",
+        scripts=scripts,
+        plotly_js=plotly_js,
     )

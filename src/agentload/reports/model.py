@@ -15,6 +15,7 @@ from agentload.errors import ThresholdSyntaxError
 from agentload.metrics import Aggregate, FailureSample, Snapshot
 from agentload.reports.distribution import LatencyCurve, build_curves
 from agentload.reports.monitor_series import MonitorSeries, MonitorSeriesBuilder
+from agentload.reports.protocol_tables import ProtocolTable, build_protocol_tables
 from agentload.reports.timeline import (
     LATENCY_METRIC,
     HeatmapBuilder,
@@ -61,6 +62,8 @@ class ReportModel:
     """TTFT/ITL/voice/… latencies over time (reports/trend_lines.py)."""
     monitoring: MonitorSeries = field(default_factory=MonitorSeries)
     """Generator and target series (reports/monitor_series.py)."""
+    protocol_tables: tuple[ProtocolTable, ...] = ()
+    """LLM / WebSocket / voice steps' tables (reports/protocol_tables.py)."""
 
 
 def latency_limits(thresholds: Sequence[Mapping[str, Any]]) -> tuple[LatencyLimit, ...]:
@@ -116,4 +119,5 @@ def build_report_model(
         failures=tuple(failures),
         trend_lines=trend_lines.result(),
         monitoring=monitoring.result(),
+        protocol_tables=build_protocol_tables(aggregate),
     )

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
-
+from agentload.reports._html_page import json_script
 from agentload.reports.charts import FONT
 from agentload.reports.formatting import fmt_ms
 from agentload.reports.html_sections import card, escape, safe
@@ -90,13 +89,8 @@ def target_figure(s: MonitorSeries) -> dict[str, Any]:
     return {"data": data, "layout": _layout("CPU (% of one core)", "count / value")}
 
 
-def _json_script(ident: str, data: Any) -> str:
-    body = orjson.dumps(data).decode().replace("<", "\\u003c")
-    return f'<script type="application/json" id="{escape(ident)}">{body}</script>'
-
-
 def _chart(ident: str, figure: Mapping[str, Any], scripts: list[str]) -> str:
-    scripts.append(_json_script(f"data-{ident}", figure))
+    scripts.append(json_script(f"data-{ident}", figure))
     return f'<div class="chart" id="fig-{escape(ident)}" data-figure="data-{escape(ident)}"></div>'
 
 

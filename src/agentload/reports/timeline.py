@@ -34,6 +34,7 @@ __all__ = [
     "TimelineBuilder",
     "TimelinePoint",
     "WindowMerger",
+    "WindowedReducer",
     "build_heatmap",
     "build_timeline",
     "reduce_snapshots",
@@ -178,6 +179,30 @@ def reduce_snapshots(snapshots: Iterable[Snapshot], *builders: SnapshotReducer) 
         builder.close()
 
 
+class WindowedReducer:
+    """A :class:`SnapshotReducer` that reduces windows of ``size`` merged snapshots.
+
+    Subclasses say which trends they read (``trends``) and what they keep of
+    each window (``_take``); adding and closing are the same for all.
+    """
+
+    __slots__ = ("_merger",)
+
+    def __init__(self, size: int) -> None:
+        self._merger = WindowMerger(size, self._take)
+
+    def add(self, snapshot: Snapshot) -> None:
+        """Take the next snapshot."""
+        self._merger.add(snapshot)
+
+    def close(self) -> None:
+        """Finish the last window."""
+        self._merger.close()
+
+    def _take(self, agg: Aggregate) -> None:
+        raise NotImplementedError
+
+
 @dataclass(frozen=True, slots=True)
 class _Window:
     start: float
@@ -193,28 +218,19 @@ class _Window:
     failed_total: int
 
 
-class TimelineBuilder:
+class TimelineBuilder(WindowedReducer):
     """Builds a :class:`Timeline` one snapshot at a time (see :func:`build_timeline`)."""
 
-    __slots__ = ("_kinds", "_merger", "_windows")
+    __slots__ = ("_kinds", "_windows")
 
     def __init__(self, intervals: int, *, max_points: int | None = None) -> None:
-        size = 1 if max_points is None else window_size(intervals, max_points)
-        self._merger = WindowMerger(size, self._take)
+        super().__init__(1 if max_points is None else window_size(intervals, max_points))
         self._windows: list[_Window] = []
         self._kinds: set[str] = set()
 
     def trends(self, metric: str) -> bool:
         """Only ``http_req_duration`` (the latency percentiles)."""
         return metric == LATENCY_METRIC
-
-    def add(self, snapshot: Snapshot) -> None:
-        """Take the next snapshot."""
-        self._merger.add(snapshot)
-
-    def close(self) -> None:
-        """Finish the last window."""
-        self._merger.close()
 
     def _take(self, agg: Aggregate) -> None:
         hist = agg.trend(LATENCY_METRIC)
@@ -309,7 +325,7 @@ def trend_extent(snapshots: Iterable[Snapshot], metric: str) -> tuple[int, int] 
     return None if lo is None or hi is None else (lo, hi)
 
 
-class HeatmapBuilder:
+class HeatmapBuilder(WindowedReducer):
     """Builds a :class:`LatencyHeatmap` one snapshot at a time (see :func:`build_heatmap`).
 
     ``extent`` is the ``(min, max)`` latency of the whole run
@@ -317,7 +333,7 @@ class HeatmapBuilder:
     is reduced to band counts, so no window's histogram is kept.
     """
 
-    __slots__ = ("_cuts", "_edges", "_extent", "_merger", "_rows", "_times")
+    __slots__ = ("_cuts", "_edges", "_extent", "_rows", "_times")
 
     def __init__(
         self,
@@ -327,7 +343,7 @@ class HeatmapBuilder:
         max_points: int = 600,
         bands: int = 40,
     ) -> None:
-        self._merger = WindowMerger(window_size(intervals, max_points), self._take)
+        super().__init__(window_size(intervals, max_points))
         self._edges = _edges_us(extent[0], extent[1], bands) if extent is not None else None
         self._cuts: npt.NDArray[np.int64] | None = None
         self._extent = extent
@@ -337,14 +353,6 @@ class HeatmapBuilder:
     def trends(self, metric: str) -> bool:
         """Only ``http_req_duration``."""
         return metric == LATENCY_METRIC
-
-    def add(self, snapshot: Snapshot) -> None:
-        """Take the next snapshot."""
-        self._merger.add(snapshot)
-
-    def close(self) -> None:
-        """Finish the last window."""
-        self._merger.close()
 
     def _take(self, agg: Aggregate) -> None:
         self._times.append(((agg.start or 0.0) + (agg.end or 0.0)) / 2)

@@ -10,7 +10,15 @@ import jsonpath
 from agentload.scenario._context import Ctx
 from agentload.scenario._nodes import YMap, YNode, YScalar, YSeq
 from agentload.scenario._templates import is_var_name
-from agentload.scenario._values import TOKEN, Scope, json_value, pairs, plain_value, tracked
+from agentload.scenario._values import (
+    TOKEN,
+    Scope,
+    exists_test,
+    json_value,
+    pairs,
+    plain_value,
+    tracked,
+)
 from agentload.scenario.model import (
     BodyContainsCheck,
     Capture,
@@ -197,14 +205,8 @@ def _json_checks(ctx: Ctx, node: YNode, path: str) -> list[Check]:
         if not _jsonpath(ctx, key.text, key.line, path):
             continue
         where = f"{path}.{key.text}"
-        if isinstance(value, YMap) and "exists" in value.names():
-            ctx.check_keys(value, where, ("exists",))
-            flag = value.get("exists")
-            assert flag is not None
-            exists = ctx.boolean(flag, f"{where}.exists")
-            if exists is False:
-                ctx.error(flag.line, where, "exists: false is not supported; use exists: true")
-            elif exists:
+        if (exists := exists_test(ctx, value, where)) is not None:
+            if exists:
                 checks.append(JsonCheck(key.text, exists_only=True))
             continue
         ok, expected = plain_value(ctx, value, where)

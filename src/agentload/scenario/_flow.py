@@ -25,19 +25,13 @@ from agentload.scenario._control import (
     finish_scenario,
     read_control,
 )
-from agentload.scenario._expect import BODY_KEYS, read_body, read_captures, read_expect
+from agentload.scenario._expect import BODY_KEYS, read_body, read_expect
 from agentload.scenario._llm import read_llm_step, read_sse_step
 from agentload.scenario._log import read_log_step
 from agentload.scenario._nodes import YMap, YNode
 from agentload.scenario._python_ref import read_python_step
-from agentload.scenario._values import (
-    Scope,
-    check_url,
-    pairs,
-    think_time,
-    timeouts,
-    tracked,
-)
+from agentload.scenario._step_fields import read_headers_query, read_tail, step_name
+from agentload.scenario._values import Scope, check_url, think_time, tracked
 from agentload.scenario._voice import read_voice_step
 from agentload.scenario._webhook import read_webhook_step
 from agentload.scenario._ws import read_ws_step
@@ -304,26 +298,13 @@ class _Reader:
             if url is not None:
                 check_url(ctx, url, url_node.line, url_path)
 
-        name = None
-        if (name_node := fields.get("name")) is not None:
-            name = ctx.text(name_node, f"{path}.name", expected="a name", numbers=True)
-            if name is not None and not name.strip():
-                ctx.error(name_node.line, f"{path}.name", "the name is empty; write a name")
-        headers = query = None
-        if (node := fields.get("headers")) is not None:
-            headers = pairs(ctx, scope, node, f"{path}.headers", headers=True)
-        if (node := fields.get("query")) is not None:
-            query = pairs(ctx, scope, node, f"{path}.query")
+        name = step_name(ctx, fields, path)
+        headers, query = read_headers_query(ctx, scope, fields, path)
         _, body = read_body(ctx, scope, fields, path)
-        checks = captures = request_timeouts = think = None
+        checks = None
         if (node := fields.get("expect")) is not None:
             checks = read_expect(ctx, node, f"{path}.expect")
-        if (node := fields.get("capture")) is not None:
-            captures = read_captures(ctx, scope, node, f"{path}.capture")
-        if (node := fields.get("timeout")) is not None:
-            request_timeouts = timeouts(ctx, node, f"{path}.timeout", self.limits)
-        if (node := fields.get("think")) is not None:
-            think = think_time(ctx, node, f"{path}.think")
+        captures, request_timeouts, think = read_tail(ctx, scope, fields, path, self.limits)
         if len(ctx.issues) != before or method is None or url is None:
             return None
         return RequestStep(

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 from agentload._redact import redact
 from agentload.scenario._context import Ctx, did_you_mean
-from agentload.scenario._expect import read_captures, read_expect
+from agentload.scenario._expect import read_expect
 from agentload.scenario._nodes import YMap, YNode, YScalar, YSeq
-from agentload.scenario._values import (
-    Scope,
-    check_url,
-    json_value,
-    pairs,
-    think_time,
-    timeouts,
-    tracked,
+from agentload.scenario._step_fields import (
+    http_url,
+    read_headers_query,
+    read_tail,
+    read_url,
+    step_name,
 )
+from agentload.scenario._values import Scope, json_value, tracked
 from agentload.scenario.model import (
     FinishReasonCheck,
     JsonBody,
@@ -85,24 +84,6 @@ _UNTIL_KEYS = ("event", "data_contains", "json")
 def _only(node: YMap, keys: tuple[str, ...]) -> YMap:
     """``node`` restricted to ``keys``, to hand a shared reader what it knows."""
     return YMap(tuple((k, v) for k, v in node.items if k.text in keys), node.line)
-
-
-def _name(ctx: Ctx, fields: YMap, path: str) -> str | None:
-    node = fields.get("name")
-    if node is None:
-        return None
-    name = ctx.text(node, f"{path}.name", expected="a name", numbers=True)
-    if name is not None and not name.strip():
-        ctx.error(node.line, f"{path}.name", "the name is empty; write a name")
-        return None
-    return name
-
-
-def _url(ctx: Ctx, scope: Scope, node: YNode, path: str) -> Template | None:
-    url = tracked(ctx, scope, node, path)
-    if url is not None and check_url(ctx, url, node.line, path) is None:
-        return None
-    return url
 
 
 def _messages(ctx: Ctx, scope: Scope, node: YNode, path: str) -> JsonValue | None:
@@ -221,7 +202,7 @@ def read_llm_step(
     url = (
         Template.literal(DEFAULT_LLM_URL)
         if url_node is None
-        else _url(ctx, scope, url_node, f"{path}.url")
+        else http_url(ctx, scope, url_node, f"{path}.url")
     )
     model = messages = None
     if (node := fields.get("model")) is not None:
@@ -232,26 +213,18 @@ def read_llm_step(
         messages = _messages(ctx, scope, node, f"{path}.messages")
     elif "messages" not in misspelled:
         ctx.error(fields.line, path, 'missing \'messages\'; add e.g. [{role: user, content: "Hi"}]')
-    name = _name(ctx, fields, path)
+    name = step_name(ctx, fields, path)
     params = _params(ctx, scope, fields, path)
     stream: bool | None = True
     if (node := fields.get("stream")) is not None:
         stream = ctx.boolean(node, f"{path}.stream")
-    headers = query = slo = checks = captures = request_timeouts = think = None
-    if (node := fields.get("headers")) is not None:
-        headers = pairs(ctx, scope, node, f"{path}.headers", headers=True)
-    if (node := fields.get("query")) is not None:
-        query = pairs(ctx, scope, node, f"{path}.query")
+    headers, query = read_headers_query(ctx, scope, fields, path)
+    slo = checks = None
     if (node := fields.get("slo")) is not None:
         slo = _slo(ctx, node, f"{path}.slo")
     if (node := fields.get("expect")) is not None:
         checks = _llm_expect(ctx, node, f"{path}.expect")
-    if (node := fields.get("capture")) is not None:
-        captures = read_captures(ctx, scope, node, f"{path}.capture")
-    if (node := fields.get("timeout")) is not None:
-        request_timeouts = timeouts(ctx, node, f"{path}.timeout", limits)
-    if (node := fields.get("think")) is not None:
-        think = think_time(ctx, node, f"{path}.think")
+    captures, request_timeouts, think = read_tail(ctx, scope, fields, path, limits)
     if (
         len(ctx.issues) != before
         or url is None
@@ -325,11 +298,7 @@ def read_sse_step(
     """Read the mapping of an ``sse:`` step; ``None`` after recording its issues."""
     before = len(ctx.issues)
     misspelled = ctx.check_keys(fields, path, _SSE_KEYS)
-    url = None
-    if (node := fields.get("url")) is not None:
-        url = _url(ctx, scope, node, f"{path}.url")
-    elif "url" not in misspelled:
-        ctx.error(fields.line, path, "missing 'url'; add e.g. url: /api/events")
+    url = read_url(ctx, scope, fields, path, misspelled, example="/api/events")
     method: str | None = "GET"
     if (node := fields.get("method")) is not None:
         text = ctx.text(node, f"{path}.method", expected="GET or POST")
@@ -339,12 +308,9 @@ def read_sse_step(
             hint = f"did you mean {guess}?" if guess else "use GET or POST"
             ctx.error(node.line, f"{path}.method", f"'{text}' cannot open an event stream; {hint}")
             method = None
-    name = _name(ctx, fields, path)
-    headers = query = max_events = until = checks = request_timeouts = think = None
-    if (node := fields.get("headers")) is not None:
-        headers = pairs(ctx, scope, node, f"{path}.headers", headers=True)
-    if (node := fields.get("query")) is not None:
-        query = pairs(ctx, scope, node, f"{path}.query")
+    name = step_name(ctx, fields, path)
+    headers, query = read_headers_query(ctx, scope, fields, path)
+    max_events = until = checks = None
     _, body = _sse_body(ctx, scope, fields, path)
     if (node := fields.get("max_events")) is not None:
         max_events = ctx.integer(node, f"{path}.max_events", minimum=1)
@@ -356,10 +322,7 @@ def read_sse_step(
         given = _only(node, ("status",)) if isinstance(node, YMap) else node
         found = read_expect(ctx, given, f"{path}.expect")
         checks = tuple(c for c in found or () if isinstance(c, StatusCheck))
-    if (node := fields.get("timeout")) is not None:
-        request_timeouts = timeouts(ctx, node, f"{path}.timeout", limits)
-    if (node := fields.get("think")) is not None:
-        think = think_time(ctx, node, f"{path}.think")
+    _, request_timeouts, think = read_tail(ctx, scope, fields, path, limits, captures=False)
     if len(ctx.issues) != before or url is None or method is None:
         return None
     return SseStep(

@@ -27,6 +27,7 @@ __all__ = [
     "UrlKind",
     "check_target",
     "check_url",
+    "exists_test",
     "json_value",
     "pairs",
     "plain_value",
@@ -151,6 +152,24 @@ def json_value(ctx: Ctx, scope: Scope, node: YNode, path: str) -> tuple[bool, Js
 
 # Characters that cannot appear in a host name (RFC 3986 §3.2.2) and that urlsplit lets through.
 _NOT_IN_HOSTS = frozenset('"<>\\^`{|}')
+
+
+def exists_test(ctx: Ctx, value: YNode, where: str) -> bool | None:
+    """Read ``{exists: true}`` given as a JSONPath's expected value.
+
+    ``None``: the value is no such mapping (compare it as a value); ``True``:
+    test only that the path matches; ``False``: nothing to test (an issue was
+    recorded).
+    """
+    if not (isinstance(value, YMap) and "exists" in value.names()):
+        return None
+    ctx.check_keys(value, where, ("exists",))
+    flag = value.get("exists")
+    assert flag is not None
+    exists = ctx.boolean(flag, f"{where}.exists")
+    if exists is False:
+        ctx.error(flag.line, where, "exists: false is not supported; use exists: true")
+    return bool(exists)
 
 
 def check_target(text: str) -> str | None:

@@ -12,6 +12,7 @@ from agentload.protocols.voice import AudioError, Dialect, read_wav, shipped_utt
 from agentload.protocols.voice.tools import QUESTIONNAIRE_TOOLS
 from agentload.scenario._context import Ctx, did_you_mean
 from agentload.scenario._nodes import YMap, YNode, YScalar, YSeq
+from agentload.scenario._step_fields import step_name
 from agentload.scenario._values import Scope, check_url, json_value, pairs, think_time, tracked
 from agentload.scenario._ws import _url as ws_url_template
 from agentload.scenario.model_voice import VoiceAudio, VoiceStep
@@ -148,11 +149,7 @@ def read_voice_step(
         audio = _audios(ctx, node, f"{path}.audio")
     elif "audio" not in misspelled:
         ctx.error(fields.line, path, "missing 'audio'; add e.g. audio: hello (or a WAV file)")
-    name = None
-    if (node := fields.get("name")) is not None:
-        name = ctx.text(node, f"{path}.name", expected="a name", numbers=True)
-        if name is not None and not name.strip():
-            ctx.error(node.line, f"{path}.name", "the name is empty; write a name")
+    name = step_name(ctx, fields, path)
     headers = parameters = pause = barge = barge_audio = None
     turns: int | None = 1
     greeting: bool | None = False

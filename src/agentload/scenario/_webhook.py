@@ -10,19 +10,12 @@ from agentload._redact import redact
 from agentload.protocols.http.timeouts import Timeouts
 from agentload.protocols.webhooks import ALGORITHMS, ENCODINGS, EVENTS, SCHEMES, Signing
 from agentload.scenario._context import Ctx
-from agentload.scenario._expect import read_captures, read_expect
+from agentload.scenario._expect import read_expect
 from agentload.scenario._nodes import YMap, YNode, YScalar
-from agentload.scenario._values import (
-    Scope,
-    check_url,
-    json_value,
-    pairs,
-    think_time,
-    timeouts,
-    tracked,
-)
+from agentload.scenario._step_fields import read_headers_query, read_tail, read_url, step_name
+from agentload.scenario._values import Scope, json_value, tracked
 from agentload.scenario.model_webhook import WebhookStep, WebhookToolCall
-from agentload.scenario.parts import JsonObject, JsonValue, Template
+from agentload.scenario.parts import JsonObject, JsonValue
 
 __all__ = ["read_webhook_step"]
 
@@ -151,24 +144,14 @@ def read_webhook_step(
     """Read the mapping of a ``webhook:`` step; ``None`` after recording its issues."""
     before = len(ctx.issues)
     misspelled = ctx.check_keys(fields, path, _KEYS)
-    url: Template | None = None
-    if (node := fields.get("url")) is not None:
-        url = tracked(ctx, scope, node, f"{path}.url")
-        if url is not None and check_url(ctx, url, node.line, f"{path}.url") is None:
-            url = None
-    elif "url" not in misspelled:
-        ctx.error(fields.line, path, "missing 'url'; add e.g. url: /webhooks/vapi")
+    url = read_url(ctx, scope, fields, path, misspelled, example="/webhooks/vapi")
     signing: Signing | None = Signing()
     if (node := fields.get("sign")) is not None:
         signing = _signing(ctx, node, f"{path}.sign")
     event = None
     if (node := fields.get("event")) is not None:
         event = ctx.choice(node, f"{path}.event", EVENTS)
-    name = None
-    if (node := fields.get("name")) is not None:
-        name = ctx.text(node, f"{path}.name", expected="a name", numbers=True)
-        if name is not None and not name.strip():
-            ctx.error(node.line, f"{path}.name", "the name is empty; write a name")
+    name = step_name(ctx, fields, path)
     call_id = None
     if (node := fields.get("call_id")) is not None:
         call_id = tracked(ctx, scope, node, f"{path}.call_id")
@@ -186,19 +169,11 @@ def read_webhook_step(
             payload = value if ok and isinstance(value, JsonObject) else None
     elif event is None and "event" not in misspelled and "payload" not in misspelled:
         ctx.error(fields.line, path, "give an event (e.g. event: tool-calls) or a payload")
-    headers = query = checks = captures = request_timeouts = think = None
-    if (node := fields.get("headers")) is not None:
-        headers = pairs(ctx, scope, node, f"{path}.headers", headers=True)
-    if (node := fields.get("query")) is not None:
-        query = pairs(ctx, scope, node, f"{path}.query")
+    headers, query = read_headers_query(ctx, scope, fields, path)
+    checks = None
     if (node := fields.get("expect")) is not None:
         checks = read_expect(ctx, node, f"{path}.expect")
-    if (node := fields.get("capture")) is not None:
-        captures = read_captures(ctx, scope, node, f"{path}.capture")
-    if (node := fields.get("timeout")) is not None:
-        request_timeouts = timeouts(ctx, node, f"{path}.timeout", limits)
-    if (node := fields.get("think")) is not None:
-        think = think_time(ctx, node, f"{path}.think")
+    captures, request_timeouts, think = read_tail(ctx, scope, fields, path, limits)
     if len(ctx.issues) != before or url is None or signing is None:
         return None
     label = event or "payload"

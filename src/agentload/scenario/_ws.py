@@ -18,10 +18,12 @@ from agentload.protocols.ws import is_sendable_close_code
 from agentload.scenario._context import Ctx, did_you_mean
 from agentload.scenario._expect import read_captures
 from agentload.scenario._nodes import YMap, YNode, YScalar, YSeq
+from agentload.scenario._step_fields import read_url, step_name
 from agentload.scenario._values import (
     TOKEN,
     Scope,
     check_target,
+    exists_test,
     json_value,
     pairs,
     think_time,
@@ -169,14 +171,8 @@ def _json_matches(ctx: Ctx, scope: Scope, node: YNode, path: str) -> tuple[WsJso
             reason = str(exc.args[0]) if exc.args else type(exc).__name__
             ctx.error(key.line, path, f"bad JSONPath {key.text!r}: {reason}; write e.g. $.type")
             continue
-        if isinstance(value, YMap) and "exists" in value.names():
-            ctx.check_keys(value, where, ("exists",))
-            flag = value.get("exists")
-            assert flag is not None
-            exists = ctx.boolean(flag, f"{where}.exists")
-            if exists is False:
-                ctx.error(flag.line, where, "exists: false is not supported; use exists: true")
-            elif exists:
+        if (exists := exists_test(ctx, value, where)) is not None:
+            if exists:
                 out.append(WsJsonMatch(key.text, exists_only=True))
             continue
         ok, expected = json_value(ctx, scope, value, where)
@@ -426,16 +422,8 @@ def read_ws_step(
     """Read the mapping of a ``ws:`` step; ``None`` after recording its issues."""
     before = len(ctx.issues)
     misspelled = ctx.check_keys(fields, path, _WS_KEYS)
-    url = None
-    if (node := fields.get("url")) is not None:
-        url = _url(ctx, scope, node, f"{path}.url")
-    elif "url" not in misspelled:
-        ctx.error(fields.line, path, "missing 'url'; add e.g. url: /ws/chat")
-    name = None
-    if (node := fields.get("name")) is not None:
-        name = ctx.text(node, f"{path}.name", expected="a name", numbers=True)
-        if name is not None and not name.strip():
-            ctx.error(node.line, f"{path}.name", "the name is empty; write a name")
+    url = read_url(ctx, scope, fields, path, misspelled, example="/ws/chat", read=_url)
+    name = step_name(ctx, fields, path)
     headers = subprotocols = actions = think = None
     if (node := fields.get("headers")) is not None:
         headers = pairs(ctx, scope, node, f"{path}.headers", headers=True)

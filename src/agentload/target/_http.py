@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Mapping
 
@@ -13,6 +14,7 @@ __all__ = [
     "error_response",
     "http_error",
     "json_response",
+    "knob",
     "new_id",
     "read_json_object",
 ]
@@ -45,6 +47,24 @@ def http_error(
 def bad_request(message: str) -> web.HTTPException:
     """A 400 with a JSON error, to ``raise`` from a handler."""
     return http_error(web.HTTPBadRequest, message)
+
+
+def knob(query: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    """The number the query gives for the knob ``name`` (``default`` when absent).
+
+    Raises a 400 naming the knob when the value is not a finite number within
+    ``[low, high]``.
+    """
+    raw = query.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise bad_request(f"knob {name}={raw!r} is not a number") from None
+    if not math.isfinite(value) or not low <= value <= high:
+        raise bad_request(f"knob {name}={raw!r} must be between {low:g} and {high:g}")
+    return value
 
 
 async def read_json_object(request: web.Request) -> dict[str, object]:

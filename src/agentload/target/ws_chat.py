@@ -37,7 +37,6 @@ set, a handshake without ``Authorization: Bearer <token>`` gets 401.
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -45,7 +44,7 @@ from dataclasses import dataclass
 import orjson
 from aiohttp import WSMsgType, web
 
-from agentload.target._http import bad_request, http_error, new_id
+from agentload.target._http import bad_request, http_error, knob, new_id
 from agentload.target.config import TargetConfig
 from agentload.target.handlers import bearer_token, token_accepted
 from agentload.target.state import STATE
@@ -81,16 +80,7 @@ class WsChatKnobs:
         """Knobs from the query, defaults from ``config``; 400 for a bad value."""
 
         def number(name: str, default: float, low: float, high: float) -> float:
-            raw = query.get(name)
-            if raw is None:
-                return default
-            try:
-                value = float(raw)
-            except ValueError:
-                raise bad_request(f"knob {name}={raw!r} is not a number") from None
-            if not math.isfinite(value) or not low <= value <= high:
-                raise bad_request(f"knob {name}={raw!r} must be between {low:g} and {high:g}")
-            return value
+            return knob(query, name, default, low, high)
 
         def optional(name: str, low: float, high: float) -> int | None:
             return None if name not in query else int(number(name, 0, low, high))

@@ -59,15 +59,19 @@ def test_long_runs_merge_windows_exactly() -> None:
 def test_chart_and_report_section() -> None:
     snaps = _snapshots()
     fig = trend_lines_figure(build_trend_lines(snaps))
-    assert [t["name"] for t in fig["data"]] == ["llm_ttft p95", "llm_ttft p50"]
+    # One legend entry per line (p50 shares it); solid p95, dotted p50.
+    assert [(t["name"], t["showlegend"], t["line"]["dash"]) for t in fig["data"]] == [
+        ("TTFT", True, "solid"),
+        ("TTFT", False, "dot"),
+    ]
     agg = Aggregate()
     for s in snaps:
         agg.add(s)
     summary = {"run": {"scenario_file": "s.yaml"}, "verdict": "passed", "metrics": {}}
     page = render_html(build_report_model(summary, snaps, agg), "")
-    assert 'data-figure="data-trends"' in page and "llm_ttft" in page
+    assert 'data-figure="data-trends-llm"' in page and "TTFT" in page
     rec = Recorder()  # no LLM traffic: no chart
     rec.trend("http_req_duration").add(1000)
     plain = [rec.snapshot(start=0.0, end=1.0)]
     page = render_html(build_report_model(summary, plain, Aggregate()), "")
-    assert 'data-figure="data-trends"' not in page
+    assert 'data-figure="data-trends' not in page

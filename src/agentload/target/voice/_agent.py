@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from agentload.target._http import bad_request
+from agentload.target._http import bad_request, knob
 from agentload.target.voice._dsp import load_utterance, voiced
 
 __all__ = ["Output", "VoiceAgent", "VoiceKnobs"]
@@ -59,16 +58,7 @@ class VoiceKnobs:
         """Read the knobs; a bad value is a 400 naming it."""
 
         def number(name: str, default: float, low: float = 0.0, high: float = _MAX_MS) -> float:
-            raw = query.get(name)
-            if raw is None:
-                return default
-            try:
-                value = float(raw)
-            except ValueError:
-                raise bad_request(f"knob {name}={raw!r} is not a number") from None
-            if not math.isfinite(value) or not low <= value <= high:
-                raise bad_request(f"knob {name}={raw!r} must be between {low:g} and {high:g}")
-            return value
+            return knob(query, name, default, low, high)
 
         drop = query.get("drop_after_ms")
         code = query.get("drop_code")
