@@ -7,6 +7,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
+# Some shells and CI images export PYTHONDONTWRITEBYTECODE=1. Every agentload
+# process the tests and the demo start would then compile its ~200 modules again
+# (~0.4 s of CPU each); the bytecode caches this writes are gitignored.
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: install test-deps demo test bench lint clean
 
 install: $(STAMP)

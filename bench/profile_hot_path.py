@@ -206,6 +206,11 @@ def main() -> None:
         help="no sockets and no nginx: the Python cost of the path alone",
     )
     ap.add_argument(
+        "--no-chains",
+        action="store_true",
+        help="run every request as a coroutine (no request chains, D20): to compare",
+    )
+    ap.add_argument(
         "--instructions",
         action="store_true",
         help="instructions per request under callgrind (two runs, slow)",
@@ -219,7 +224,9 @@ def main() -> None:
     )
     args = ap.parse_args()
     if args.instructions:
-        extra = ("--loopback",) if args.loopback else ()
+        extra = (("--loopback",) if args.loopback else ()) + (
+            ("--no-chains",) if args.no_chains else ()
+        )
         instructions(args.duration, args.vus, args.callgrind_out, extra)
         return
     if args.loopback:
@@ -230,7 +237,7 @@ def main() -> None:
         text = SCENARIO.format(url=nginx.url, vus=args.vus, duration=args.duration, think=think)
         sf = load_scenario_text(text, filename="profile.yaml", env={}, base_dir=Path("."))
         plan = compile_plan(sf.load, [(s.name, s.weight) for s in sf.scenarios])
-        runner = Runner(sf, plan)
+        runner = Runner(sf, plan, request_chains=not args.no_chains)
         prof = cProfile.Profile() if args.profile else None
         before = resource.getrusage(resource.RUSAGE_SELF)
         t0 = time.monotonic()
@@ -241,11 +248,14 @@ def main() -> None:
             prof.disable()
         wall = time.monotonic() - t0
         after = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    user = after.ru_utime - before.ru_utime
+    system = after.ru_stime - before.ru_stime
+    cpu = user + system
     n = result.aggregate.counter("http_reqs")
     print(
         f"requests {int(n):,} in {wall:.2f}s = {n / wall:,.0f} req/s; "
-        f"CPU {cpu:.2f}s = {cpu / n * 1e6:.2f} µs/request (in-process, load window"
+        f"CPU {cpu:.2f}s = {cpu / n * 1e6:.2f} µs/request "
+        f"(user {user / n * 1e6:.2f}, system {system / n * 1e6:.2f}; in-process, load window"
         f"{', loopback: no sockets' if args.loopback else ''})"
     )
     if prof:

@@ -107,7 +107,9 @@ async def main(url: str, connections: int, duration: float) -> dict[str, object]
             c.transport.close()
 
     lat = sorted(state.lat)
-    cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
+    user = ru1.ru_utime - ru0.ru_utime
+    system = ru1.ru_stime - ru0.ru_stime
+    cpu = user + system
     return {
         "requests": state.requests,
         "elapsed_s": elapsed,
@@ -117,6 +119,8 @@ async def main(url: str, connections: int, duration: float) -> dict[str, object]
         "p99_ms": percentile(lat, 99) * 1e3,
         "window_cpu_s": cpu,
         "window_cpu_us_per_req": cpu / state.requests * 1e6 if state.requests else None,
+        "window_user_us_per_req": user / state.requests * 1e6 if state.requests else None,
+        "window_system_us_per_req": system / state.requests * 1e6 if state.requests else None,
     }
 
 

@@ -7,6 +7,9 @@ on a subprocess (``run_cli``) or runs the engine in-process.
 Paths (the query string is ignored):
 
 - ``/ok``: ``200`` with a 2-byte body; keep-alive.
+- ``/once``: ``200`` keep-alive for the first request on a connection; the next
+  request on it is read and the connection closed without an answer, as by a
+  server whose keep-alive timeout fired as the request arrived.
 - ``/reset-head``: part of a status line and header, then a TCP RST.
 - ``/reset-body``: a whole head (``Content-Length: 1000``), 100 body bytes, then a RST.
 - ``/close-body``: the same, then a FIN instead of the RST.
@@ -105,6 +108,7 @@ class FaultServer:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._answered: Counter[asyncio.StreamWriter] = Counter()
         self._tasks: set[asyncio.Task[None]] = set()
 
     @property
@@ -165,6 +169,7 @@ class FaultServer:
         except (OSError, ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass  # the client went away (or sent garbage): nothing to answer
         finally:
+            self._answered.pop(writer, None)
             self._writers.discard(writer)
             self._tasks.discard(task)
             writer.transport.abort()
@@ -197,6 +202,13 @@ class FaultServer:
     async def _answer(
         self, path: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> bool:
+        if path == "/once":
+            self._answered[writer] += 1
+            if self._answered[writer] > 1:
+                return False  # closed by _serve, unanswered
+            writer.write(_OK)
+            await writer.drain()
+            return True
         if path == "/ok":
             writer.write(_OK)
             await writer.drain()

@@ -16,6 +16,7 @@ import click
 from agentload import __version__
 from agentload.cli._errors import report_errors
 from agentload.cli._observe_flags import observe_flags
+from agentload.cli._startup import imports_done, lean_process
 from agentload.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -224,6 +225,7 @@ def target(args: tuple[str, ...]) -> None:
     """Start the bundled reference agent backend (see `agentload target --help`)."""
     from agentload.target import main as target_main
 
+    imports_done()  # a long-lived server: collect as always
     sys.exit(target_main(list(args)))
 
 
@@ -296,7 +298,8 @@ def init_cmd(kind: str, directory: Path, name: str | None) -> None:
 def main() -> None:
     """Entry point of the ``agentload`` console script."""
     try:
-        cli.main(standalone_mode=False)
+        with lean_process():  # start-up and exit cost (cli/_startup.py, D21)
+            cli.main(standalone_mode=False)
     except click.UsageError as exc:
         # One line, with what to do, instead of click's usage block.
         cmd = exc.ctx.command_path if exc.ctx else "agentload"

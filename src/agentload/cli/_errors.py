@@ -10,6 +10,7 @@ from typing import TypeVar
 
 import click
 
+from agentload.cli._startup import imports_done
 from agentload.errors import AgentloadError, ExitCode, ScenarioError, ThresholdSyntaxError
 
 __all__ = ["report_errors"]
@@ -22,7 +23,12 @@ def _say(line: str) -> None:
 
 
 def report_errors(fn: Callable[[], T]) -> T:
-    """Run ``fn``; turn our errors into lines on stderr and exit with their code."""
+    """Run ``fn``; turn our errors into lines on stderr and exit with their code.
+
+    Every command's work goes through here, after its imports: the collector
+    paused for start-up resumes (cli/_startup.py).
+    """
+    imports_done()
     try:
         return fn()
     except ScenarioError as exc:

@@ -9,11 +9,15 @@ line, and no load is sent. After: the result goes to ``run.health`` in
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 
-from agentload.engine.health import HealthResult, probe
 from agentload.errors import TargetUnavailable
 from agentload.scenario import ScenarioFile
+
+if TYPE_CHECKING:  # http.client and email load only when a check is configured (D21)
+    from agentload.engine.health import HealthResult
 
 __all__ = ["check_after", "check_before"]
 
@@ -23,6 +27,8 @@ def check_before(sf: ScenarioFile, console: Console, *, quiet: bool = False) -> 
     check = sf.config.health
     if check is None:
         return None
+    from agentload.engine.health import probe
+
     result = probe(check, sf.config.target)
     if not result.ok:
         raise TargetUnavailable(f"health check before the load: {result.line()}; no load was sent")
@@ -38,6 +44,8 @@ def check_after(
     check = sf.config.health
     if check is None or before is None:
         return {}, False
+    from agentload.engine.health import probe
+
     after = probe(check, sf.config.target)
     style = "green" if after.ok else "red"
     console.print(f"health after: {after.line()}", style=style, highlight=False, markup=False)

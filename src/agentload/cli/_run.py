@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
@@ -23,23 +24,8 @@ except ImportError:  # pragma: no cover - Windows
     uvloop = None  # type: ignore[assignment]
 
 from agentload import __version__
-from agentload.cli._compare import apply_baseline, check_baseline_dir, compare_options
 from agentload.cli._health import check_after, check_before
 from agentload.cli._observe import ObserveOptions, Observers, print_notes
-from agentload.distributed import (
-    DaskExecutor,
-    DistributedResult,
-    Executor,
-    FailurePolicy,
-    LocalProcessExecutor,
-    ScenarioSource,
-    WorkerJob,
-    parse_cluster,
-    run_workers,
-    scenario_fingerprint,
-    single_process_section,
-)
-from agentload.engine._python_run import run_setup, run_teardown
 from agentload.engine.runner import Runner, RunResult, SnapshotSink
 from agentload.errors import ExitCode, TargetUnavailable, UsageError
 from agentload.metrics import BUILTIN_METRICS
@@ -52,8 +38,19 @@ from agentload.reports.saved import ResultsError
 from agentload.reports.summary import RunInfo, build_summary
 from agentload.scenario import ScenarioFile, load_scenario
 from agentload.scenario._user_types import load_groups
-from agentload.scenario.python import declared_metrics, load_python_scenario, setup_overrides
+from agentload.scenario.python import (
+    declared_metrics,
+    load_python_scenario,
+    python_hooks,
+    setup_overrides,
+)
 from agentload.thresholds import Threshold, parse_threshold
+
+# Imported where used, not here: every run would pay for them (D21). Multi-process
+# and Dask runs (agentload.distributed), --baseline (cli/_compare.py) and a Python
+# file's setup/teardown (engine/_python_run.py) are the only paths that need them.
+if TYPE_CHECKING:
+    from agentload.distributed import DaskExecutor, DistributedResult, Executor
 
 __all__ = ["RunOptions", "execute_run", "parse_env_pairs", "prepare"]
 
@@ -228,6 +225,14 @@ def _run_on_workers(
     console: Console,
     executor: Executor,
 ) -> DistributedResult:
+    from agentload.distributed import (
+        FailurePolicy,
+        ScenarioSource,
+        WorkerJob,
+        run_workers,
+        scenario_fingerprint,
+    )
+
     env, overrides = _loader_inputs(opts)
     overrides.update(setup_overrides(sf))  # setup's result, for every worker (python.py)
     job = WorkerJob(
@@ -247,6 +252,13 @@ def _run_on_workers(
     )
 
 
+def _in_process(result: RunResult) -> dict[str, object]:
+    """``run.workers`` of a run in this process."""
+    from agentload.distributed import single_process_section
+
+    return single_process_section(result, os.getpid())
+
+
 def _run_here(runner: Runner, console: Console) -> RunResult:
     with asyncio.Runner(loop_factory=_new_loop) as arunner:
         return arunner.run(_run_with_signals(runner, console))
@@ -258,9 +270,15 @@ def execute_run(opts: RunOptions, console: Console | None = None) -> int:
     sf, plan, thresholds = prepare(opts)
     opts.observe.check()  # bad monitoring/output flags: exit 2 before any load
     if opts.baseline is not None:  # bad baseline or bound: exit 2 before any load
+        from agentload.cli._compare import check_baseline_dir, compare_options
+
         compare_options(opts.max_regression)
         check_baseline_dir(opts.baseline)
-    cluster = DaskExecutor(parse_cluster(opts.cluster)) if opts.cluster else None
+    cluster = None
+    if opts.cluster:
+        from agentload.distributed import DaskExecutor, parse_cluster
+
+        cluster = DaskExecutor(parse_cluster(opts.cluster))
     try:
         return _execute(opts, console, sf, plan, thresholds, cluster)
     finally:
@@ -280,7 +298,11 @@ def _execute(
     if opts.preflight:
         _preflight(sf.config.target)
     health_before = check_before(sf, console, quiet=opts.quiet)
-    sf = run_setup(sf)[0]  # a Python file's setup, once, here (engine/_python_run.py)
+    hooks = python_hooks(sf)  # a Python file's setup, once, here (engine/_python_run.py)
+    if hooks is not None:
+        from agentload.engine._python_run import run_setup
+
+        sf = run_setup(sf)[0]
     out = opts.out or default_results_path()
     try:
         results = ResultsDir(out, failure_samples=opts.failure_samples)
@@ -301,6 +323,8 @@ def _execute(
         with observers:
             dist = None
             if workers > 1 or cluster is not None:
+                from agentload.distributed import LocalProcessExecutor
+
                 executor: Executor = cluster or LocalProcessExecutor()
                 dist = _run_on_workers(
                     opts, sf, plan, thresholds, sinks, workers, console, executor
@@ -317,9 +341,12 @@ def _execute(
         # Continuing without a worker is a choice (a degraded run); losing them all is not.
         if not dist.degraded or len(dist.failed) == workers:
             code = ExitCode.RUN_FAILED
-    teardown_problem = run_teardown(sf)  # a Python file's teardown, once, after the load
-    if teardown_problem is not None:
-        console.print(teardown_problem, style="yellow", markup=False, highlight=False)
+    if hooks is not None:  # a Python file's teardown, once, after the load
+        from agentload.engine._python_run import run_teardown
+
+        teardown_problem = run_teardown(sf)
+        if teardown_problem is not None:
+            console.print(teardown_problem, style="yellow", markup=False, highlight=False)
     health, health_failed = check_after(sf, health_before, console)
     if health_failed and code is ExitCode.OK:
         code = ExitCode.THRESHOLD_FAILED
@@ -337,9 +364,7 @@ def _execute(
         extra={
             **_extra(result),
             **health,
-            "workers": dist.summary_section()
-            if dist is not None
-            else single_process_section(result, os.getpid()),
+            "workers": dist.summary_section() if dist is not None else _in_process(result),
         },
     )
     summary = build_summary(
@@ -355,6 +380,8 @@ def _execute(
     print_notes(summary, console)
     console.print(f"results: {results.path}/summary.json", highlight=False)
     if opts.baseline is not None:
+        from agentload.cli._compare import apply_baseline
+
         code = ExitCode(
             apply_baseline(opts.baseline, opts.max_regression, results, summary, code, console)
         )

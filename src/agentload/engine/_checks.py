@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
-import jsonpath
 import orjson
 
 from agentload.protocols.http import Response
@@ -86,6 +85,8 @@ def check_fn(
         label = "status is " + "|".join(str(s) for s in check.expected)
         return label, lambda r, _s: r.status in codes
     if isinstance(check, JsonCheck):
+        import jsonpath  # noqa: PLC0415 - only runs with a JSONPath load it (D21)
+
         path = jsonpath.compile(check.path)
         if check.exists_only:
             return f"{check.path} exists", lambda _r, s: path.match(s.json()) is not None
@@ -112,6 +113,8 @@ def check_fn(
 def capture_fn(capture: Capture) -> Callable[[Response, S], object | None]:
     """JSONPath over ``subject.json()``, a regex over ``subject.text()``, or a header."""
     if capture.source is CaptureSource.JSON:
+        import jsonpath  # noqa: PLC0415 - only runs with a JSONPath load it (D21)
+
         path = jsonpath.compile(capture.expr)
 
         def from_json(_r: Response, s: S) -> object | None:

@@ -17,6 +17,7 @@ import collections
 import time
 from collections.abc import Callable, Mapping, Sequence
 
+from agentload.engine._chain import RequestChain, chain_steps
 from agentload.engine.steps import CompiledStep
 from agentload.engine.vu import VU, VUState
 from agentload.metrics import Recorder
@@ -63,6 +64,8 @@ class Executor:
     ``vu_offset`` is added to the global index of every VU this executor
     creates (the plan's part offset); ``gauges`` is shared by executors of
     one run's load groups (``None``: this executor sets the gauges alone).
+    ``chains`` lets VUs run plain-request scenarios as request chains
+    (engine/_chain.py, docs/decisions.md D20).
     """
 
     def __init__(
@@ -76,8 +79,10 @@ class Executor:
         start_ns: int,
         vu_offset: int = 0,
         gauges: VuGauges | None = None,
+        chains: bool = True,
     ) -> None:
         self.plan = plan
+        self.chains = chains
         self.vu_offset = vu_offset
         self._scenarios = {name: tuple(steps) for name, steps in scenarios.items()}
         self._variables = variables
@@ -199,10 +204,25 @@ class ClosedExecutor(Executor):
         steps = self._scenarios[scenario]
         count = self._iterations[scenario]
         duration = self._iteration_duration[scenario]
+        plain = chain_steps(steps) if self.chains else None
+        chain = (
+            None
+            if plain is None
+            else RequestChain(
+                vu,
+                plain,
+                iterations=self._recorder.counter("iterations", (("scenario", scenario),)),
+                duration=duration,
+                stopping=lambda: self._stopping,
+            )
+        )
         now = time.monotonic_ns
         running = VUState.RUNNING
         vu.transition(running)
         try:
+            if chain is not None:
+                await self._chain_loop(vu, chain)
+                return
             while vu.state is running and not self._stopping:
                 t0 = now()
                 try:
@@ -216,6 +236,34 @@ class ClosedExecutor(Executor):
                 duration((now() - t0) // 1000)
         finally:
             vu.transition(VUState.IDLE)
+
+    async def _chain_loop(self, vu: VU, chain: RequestChain) -> None:
+        # Whole iterations run in the chain's callbacks (D20). It hands back a
+        # step that needs the event loop (a connection to open, a retry), which
+        # runs here as a coroutine, and then goes on with the rest.
+        handed_back = chain.start()
+        while True:
+            try:
+                await handed_back
+            except asyncio.CancelledError:
+                interrupted = chain.in_iteration
+                chain.cancel()
+                if interrupted:
+                    self._interrupted(1)
+                raise
+            if chain.resume_at < 0:
+                if vu.state is VUState.RUNNING and not self._stopping:
+                    # Ramped down and up again while the hand-back was on its way
+                    # (_set_active saw this task alive and kept it): go on.
+                    handed_back = chain.start()
+                    continue
+                return
+            try:
+                ok = await chain.step(chain.resume_at).run(vu, 0, chain.retry_of_ns)
+            except asyncio.CancelledError:
+                self._interrupted(1)
+                raise
+            handed_back = chain.resume(ok)
 
     def _set_active(self, n: int) -> None:
         loop = asyncio.get_running_loop()
@@ -384,6 +432,7 @@ def make_executor(
     start_ns: int,
     vu_offset: int = 0,
     gauges: VuGauges | None = None,
+    chains: bool = True,
 ) -> Executor:
     """The executor for the (single-group) plan's model."""
     cls = ClosedExecutor if isinstance(plan.model, ClosedModel) else OpenExecutor
@@ -396,4 +445,5 @@ def make_executor(
         start_ns=start_ns,
         vu_offset=vu_offset,
         gauges=gauges,
+        chains=chains,
     )

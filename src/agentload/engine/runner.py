@@ -98,6 +98,9 @@ class Runner:
         interval: snapshot period in seconds.
         http_factory: builds one HTTP client per VU; by default every VU's client
             shares one deadline sweeper and one TLS context (created per run).
+        request_chains: let closed-model VUs whose scenario is plain requests run
+            them from connection callbacks (engine/_chain.py, D20); False runs
+            every request as a coroutine (to compare the two).
     """
 
     def __init__(
@@ -110,8 +113,10 @@ class Runner:
         interval: float = 1.0,
         http_factory: Callable[[], HttpClient] | None = None,
         failure_samples: int = DEFAULT_FAILURE_SAMPLES,
+        request_chains: bool = True,
     ) -> None:
         self.scenario_file = scenario_file
+        self.request_chains = request_chains
         self.plan = plan
         self.thresholds = tuple(thresholds)
         self.sinks = tuple(sinks)
@@ -166,6 +171,7 @@ class Runner:
                 start_ns=self._start_ns,
                 vu_offset=part.vu_offset,
                 gauges=gauges,
+                chains=self.request_chains,
             )
             for part in parts
         )

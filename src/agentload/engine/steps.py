@@ -25,7 +25,6 @@ from typing import Protocol
 
 from agentload.engine._checks import BodyCache, capture_fn, check_fn
 from agentload.engine._failures import FailureSampler
-from agentload.engine._python_step import PythonCall
 from agentload.engine._streamed import (
     draw_think,
     http_appenders,
@@ -35,13 +34,8 @@ from agentload.engine._streamed import (
     status_error,
 )
 from agentload.engine.flow import FLOW_STEPS, FlowCompiler, compile_flow
-from agentload.engine.llm import LlmRequest
 from agentload.engine.log import LogLine
-from agentload.engine.sse import SseRequest
-from agentload.engine.voice import VoiceCall
 from agentload.engine.vu import VU
-from agentload.engine.webhook import WebhookRequest
-from agentload.engine.ws import WsRequest
 from agentload.errors import ErrorKind
 from agentload.metrics import RateSeries, Recorder
 from agentload.protocols.http import (
@@ -82,7 +76,7 @@ from agentload.scenario.model import (
 )
 from agentload.scenario.model_python import PythonStep
 
-__all__ = ["CompiledStep", "compile_steps"]
+__all__ = ["CompiledStep", "RequestRunner", "compile_steps"]
 
 # ``http_req_failed`` default when the user gave no status expectation:
 # as in k6, any 2xx or 3xx response is a success.
@@ -109,7 +103,7 @@ class _Think:
 
 
 @dataclass(frozen=True, slots=True)
-class _RequestShape:
+class RequestRunnerShape:
     """What a request needs to be built, with the run config folded in."""
 
     method: str
@@ -119,7 +113,7 @@ class _RequestShape:
     body: JsonBody | RawBody | FormBody | MultipartBody | None
 
 
-def _shape_is_static(shape: _RequestShape) -> bool:
+def _shape_is_static(shape: RequestRunnerShape) -> bool:
     if not shape.url.is_static:
         return False
     if any(not v.is_static for _, v in shape.headers + shape.query):
@@ -137,7 +131,7 @@ def _shape_is_static(shape: _RequestShape) -> bool:
 
 
 def _encode(
-    shape: _RequestShape, base: str, variables: Mapping[str, object]
+    shape: RequestRunnerShape, base: str, variables: Mapping[str, object]
 ) -> tuple[Origin, bytes]:
     """Render templates and encode the request; raises KeyError for a missing variable."""
     url = shape.url.render(variables)
@@ -222,7 +216,7 @@ class _StatusSeries:
             self.received,
         ) = http_appenders(recorder, tags)
         # The same series as reqs/sent/received/failed above (a key names one
-        # series): the success path of _Request.run updates their totals inline,
+        # series): the success path of RequestRunner.run updates their totals inline,
         # which costs a third of a method call (docs/decisions.md D18).
         self.n_reqs = recorder.counter("http_reqs", tags)
         self.n_sent = recorder.counter("data_sent", tags)
@@ -251,8 +245,13 @@ def _capture_fn(capture: Capture) -> Callable[[Response, BodyCache], object | No
     return capture_fn(capture)
 
 
-class _Request:
-    """A compiled request step. ``run`` is the hot path."""
+class RequestRunner:
+    """A compiled request step: ``run`` sends and records; ``record`` is the hot path.
+
+    A request chain (engine/_chain.py) drives the same object without
+    coroutines: it sends on an idle connection itself and calls
+    :meth:`record` or :meth:`failed` with the outcome.
+    """
 
     __slots__ = (
         "_base",
@@ -290,7 +289,7 @@ class _Request:
         self.observer: Callable[[VU, Response], None] | None = None
         self._recorder = recorder
         self._base = config.target
-        self._shape = _RequestShape(
+        self._shape = RequestRunnerShape(
             method=step.method,
             url=step.url,
             headers=merge_headers(config.headers, step.headers),
@@ -354,25 +353,82 @@ class _Request:
             self._errors[kind] = add
         add(1)
 
-    async def run(self, vu: VU, intended_ns: int) -> bool:
+    @property
+    def chainable(self) -> bool:
+        """Whether a request chain may run this step (engine/_chain.py, D20).
+
+        True unless something must happen after the response that needs the
+        event loop's time: a think time, or a poll step watching responses.
+        """
+        return self._think is None and self.observer is None
+
+    @property
+    def static(self) -> tuple[Origin, bytes] | None:
+        """``(origin, request bytes)`` when they are the same for every VU, else None."""
+        origin = self._origin
+        return None if origin is None else (origin, self._raw)
+
+    @property
+    def head(self) -> bool:
+        """Whether this is a HEAD request (its response has no body)."""
+        return self._head
+
+    @property
+    def timeouts(self) -> Timeouts:
+        """The step's read, total and connect limits (the step's or the run's)."""
+        return self._timeouts
+
+    async def run(self, vu: VU, intended_ns: int, retry_of_ns: int = 0) -> bool:
+        """Send the request, record the outcome; ``retry_of_ns``: see :meth:`HttpClient.send`."""
         origin = self._origin
         if origin is None:
-            try:
-                origin, raw = _encode(self._shape, self._base, vu.variables)
-            except KeyError as exc:
-                self._error(ErrorKind.SCRIPT)
-                self._failed_without_response(vu, f"variable {exc.args[0]!r} is not set")
-                self._samples.capture(ErrorKind.SCRIPT, f"variable {exc.args[0]!r} is not set")
+            encoded = self.encode(vu)
+            if encoded is None:
                 return False
+            origin, raw = encoded
         else:
             raw = self._raw
         try:
-            resp = await vu.http.send(origin, raw, timeouts=self._timeouts, head=self._head)
+            if retry_of_ns:
+                resp = await vu.http.send(
+                    origin, raw, timeouts=self._timeouts, head=self._head, retry_of_ns=retry_of_ns
+                )
+            else:
+                resp = await vu.http.send(origin, raw, timeouts=self._timeouts, head=self._head)
         except HttpError as exc:
-            self._error(exc.kind)
-            self._failed_without_response(vu, str(exc))
-            self._samples.capture(exc.kind, str(exc), origin=origin, raw=raw)
+            self.failed(vu, exc, origin, raw)
             return False
+        if not self.record(vu, resp, intended_ns, origin, raw):
+            return False
+        if self.observer is not None:
+            self.observer(vu, resp)
+        if self._think is not None:
+            await asyncio.sleep(draw_think(self._think, vu))
+        return True
+
+    def encode(self, vu: VU) -> tuple[Origin, bytes] | None:
+        """The request of a templated step for ``vu``; None (error recorded) if not possible."""
+        try:
+            return _encode(self._shape, self._base, vu.variables)
+        except KeyError as exc:
+            message = f"variable {exc.args[0]!r} is not set"
+            self._error(ErrorKind.SCRIPT)
+            self._failed_without_response(vu, message)
+            self._samples.capture(ErrorKind.SCRIPT, message)
+            return None
+
+    def failed(self, vu: VU, exc: HttpError, origin: Origin, raw: bytes) -> None:
+        """Record a request that got no complete response."""
+        self._error(exc.kind)
+        self._failed_without_response(vu, str(exc))
+        self._samples.capture(exc.kind, str(exc), origin=origin, raw=raw)
+
+    def record(self, vu: VU, resp: Response, intended_ns: int, origin: Origin, raw: bytes) -> bool:
+        """Record a response: latencies, counters, checks, captures (the hot path).
+
+        Returns False when the rest of the iteration must be skipped (a capture
+        found nothing).
+        """
         status = resp.status
         series = self._by_status.get(status) or self._series(status)
         start = resp.start_ns
@@ -407,36 +463,36 @@ class _Request:
         for rate in series.checks_failing:
             rate.total += 1
         if self._body_checks or self._captures:
-            cache = _BodyCache(resp)
-            for check, add, label in self._body_checks:
-                passed = check(resp, cache)
-                add(passed)
-                if not passed and ok:
-                    self._error(ErrorKind.CHECK_FAILED)
-                    self._samples.capture(
-                        ErrorKind.CHECK_FAILED,
-                        f"check failed: {label}",
-                        origin=origin,
-                        raw=raw,
-                        response=resp,
-                    )
-            for var, capture in self._captures:
-                value = capture(resp, cache)
-                if value is None:
-                    self._error(ErrorKind.CAPTURE_FAILED)
-                    self._samples.capture(
-                        ErrorKind.CAPTURE_FAILED,
-                        f"capture {var!r} found nothing",
-                        origin=origin,
-                        raw=raw,
-                        response=resp,
-                    )
-                    return False
-                vu.variables[var] = value
-        if self.observer is not None:
-            self.observer(vu, resp)
-        if self._think is not None:
-            await asyncio.sleep(draw_think(self._think, vu))
+            return self._check_body(vu, resp, ok, origin, raw)
+        return True
+
+    def _check_body(self, vu: VU, resp: Response, ok: bool, origin: Origin, raw: bytes) -> bool:
+        cache = _BodyCache(resp)
+        for check, add, label in self._body_checks:
+            passed = check(resp, cache)
+            add(passed)
+            if not passed and ok:
+                self._error(ErrorKind.CHECK_FAILED)
+                self._samples.capture(
+                    ErrorKind.CHECK_FAILED,
+                    f"check failed: {label}",
+                    origin=origin,
+                    raw=raw,
+                    response=resp,
+                )
+        for var, capture in self._captures:
+            value = capture(resp, cache)
+            if value is None:
+                self._error(ErrorKind.CAPTURE_FAILED)
+                self._samples.capture(
+                    ErrorKind.CAPTURE_FAILED,
+                    f"capture {var!r} found nothing",
+                    origin=origin,
+                    raw=raw,
+                    response=resp,
+                )
+                return False
+            vu.variables[var] = value
         return True
 
     def _failed_without_response(self, vu: VU, message: str) -> None:
@@ -472,22 +528,39 @@ def compile_steps(
     config: RunConfig,
     recorder: Recorder,
 ) -> tuple[CompiledStep, ...]:
-    """Compile a scenario's steps; metric series are created on ``recorder``."""
+    """Compile a scenario's steps; metric series are created on ``recorder``.
+
+    Each protocol's step module is imported by the branch that needs it: an
+    HTTP-only run never loads picows, the voice codecs or the Python API
+    (~0.1 s of start-up, docs/decisions.md D21).
+    """
     out: list[CompiledStep] = []
     for step in steps:
         if isinstance(step, ThinkStep):
             out.append(_Think(step.think))
         elif isinstance(step, LlmStep):
+            from agentload.engine.llm import LlmRequest  # noqa: PLC0415 - only if used
+
             out.append(LlmRequest(step, scenario=scenario, config=config, recorder=recorder))
         elif isinstance(step, SseStep):
+            from agentload.engine.sse import SseRequest  # noqa: PLC0415 - only if used
+
             out.append(SseRequest(step, scenario=scenario, config=config, recorder=recorder))
         elif isinstance(step, WebhookStep):
+            from agentload.engine.webhook import WebhookRequest  # noqa: PLC0415 - only if used
+
             out.append(WebhookRequest(step, scenario=scenario, config=config, recorder=recorder))
         elif isinstance(step, WsStep):
+            from agentload.engine.ws import WsRequest  # noqa: PLC0415 - only if used
+
             out.append(WsRequest(step, scenario=scenario, config=config, recorder=recorder))
         elif isinstance(step, VoiceStep):
+            from agentload.engine.voice import VoiceCall  # noqa: PLC0415 - only if used
+
             out.append(VoiceCall(step, scenario=scenario, config=config, recorder=recorder))
         elif isinstance(step, PythonStep):
+            from agentload.engine._python_step import PythonCall  # noqa: PLC0415 - only if used
+
             out.append(PythonCall(step, scenario=scenario, config=config, recorder=recorder))
         elif isinstance(step, LogStep):
             out.append(LogLine(step))  # engine/log.py
@@ -497,7 +570,7 @@ def compile_steps(
                     compile_steps, scenario=scenario, config=config, recorder=recorder
                 ),
                 request=functools.partial(
-                    _Request, scenario=scenario, config=config, recorder=recorder
+                    RequestRunner, scenario=scenario, config=config, recorder=recorder
                 ),
                 checks=_all_pass,
                 scenario=scenario,
@@ -505,5 +578,5 @@ def compile_steps(
             )
             out.append(compile_flow(step, compiler))
         else:
-            out.append(_Request(step, scenario=scenario, config=config, recorder=recorder))
+            out.append(RequestRunner(step, scenario=scenario, config=config, recorder=recorder))
     return tuple(out)

@@ -305,8 +305,12 @@ class Histogram:
         mids = (lows + highs) / 2
         self._note_extremes(self._lowest_of(lo), min(self._highest_of(hi), self.highest))
         self.count += int(cnt.sum())
-        self._sum += round(float(np.dot(mids, cnt)))
-        self._sumsq += float(np.dot(mids * mids, cnt))
+        # Elementwise products and numpy's own sums, not np.dot: np.dot on float64
+        # calls OpenBLAS, whose threads then spin for milliseconds (see add_many).
+        weighted = mids * cnt
+        self._sum += round(float(weighted.sum()))
+        weighted *= mids
+        self._sumsq += float(weighted.sum())
 
     # -- statistics --------------------------------------------------------
 

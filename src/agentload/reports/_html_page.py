@@ -16,7 +16,10 @@ import orjson
 from agentload.reports._html_assets import DRAW_JS, ERRORS_JS, STYLE
 from agentload.reports.html_sections import card, escape
 
-__all__ = ["chart_card", "json_script", "page"]
+__all__ = ["chart_card", "inline_script_bytes", "json_script", "page"]
+
+# A literal "</script" inside an inlined script would end the element early.
+_SCRIPT_END, _SCRIPT_END_SAFE = "</script", "<\\/script"
 
 
 def json_script(ident: str, data: Any) -> str:
@@ -48,6 +51,15 @@ def chart_card(
     return card(f"chart-{ident}", title, hint, body)
 
 
+def inline_script_bytes(js: bytes) -> bytes:
+    """What :func:`page` inlines for ``plotly_js``, on UTF-8 bytes (report_files.py).
+
+    The same replacement as on text: its pattern is ASCII, and in UTF-8 an ASCII
+    byte is never part of another character, so encoding commutes with it.
+    """
+    return js.replace(_SCRIPT_END.encode(), _SCRIPT_END_SAFE.encode())
+
+
 def page(
     *,
     title: str,
@@ -65,8 +77,7 @@ def page(
     ``title`` and ``generator`` are plain text; ``kind``, ``where``, ``main`` and
     ``footer`` are HTML the caller escaped; ``plotly_js`` is inlined as is.
     """
-    # A literal "</script" inside the bundle would end the element early.
-    js = plotly_js.replace("</script", "<\\/script")
+    js = plotly_js.replace(_SCRIPT_END, _SCRIPT_END_SAFE)
     meta = "" if generator is None else f'<meta name="generator" content="{escape(generator)}">\n'
     return "".join(
         [

@@ -8,6 +8,9 @@ figure's JSON are inline. The non-chart sections come from
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from agentload.reports._html_page import chart_card, page
 from agentload.reports.charts import (
     distribution_figure,
@@ -17,7 +20,6 @@ from agentload.reports.charts import (
     throughput_figure,
     visible_limits,
 )
-from agentload.reports.compare_html import baseline_section
 from agentload.reports.failures import failure_section
 from agentload.reports.formatting import fmt_ms, fmt_timestamp
 from agentload.reports.html_custom import custom_metrics_card
@@ -106,6 +108,15 @@ def _charts(model: ReportModel, scripts: list[str]) -> str:
     return f'<div class="grid2" id="charts">{"".join(grid)}</div>{distribution}'
 
 
+def _baseline_section(summary: Mapping[str, Any]) -> str:
+    """The ``run --baseline`` card; the comparison modules load only for such a run (D21)."""
+    if "baseline" not in (summary.get("run") or {}):
+        return ""
+    from agentload.reports.compare_html import baseline_section  # noqa: PLC0415 - D21
+
+    return baseline_section(summary)
+
+
 def render_html(model: ReportModel, plotly_js: str) -> str:
     """The whole page. ``plotly_js`` is the plotly.js bundle's source, inlined as is."""
     summary = model.summary
@@ -128,7 +139,7 @@ def render_html(model: ReportModel, plotly_js: str) -> str:
             "\n",
             thresholds_table(summary),
             "\n",
-            baseline_section(summary),
+            _baseline_section(summary),
             "\n",
             charts,
             "\n",

@@ -25,7 +25,6 @@ import threading
 import time
 import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -180,6 +179,8 @@ class InfluxOutput:
         self._thread = None
 
     def _request(self, path: str, query: dict[str, str], body: bytes) -> None:
+        import urllib.request  # noqa: PLC0415 - only runs that write to InfluxDB pay for it (D21)
+
         url = f"{self.target.base}{path}?{urllib.parse.urlencode(query)}"
         req = urllib.request.Request(url, data=body, method="POST")
         if self.target.username is not None:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeAlias
+from importlib import import_module
+from typing import Any, TypeAlias
 
 from agentload._redact import redact
 from agentload.scenario._context import Ctx, did_you_mean
@@ -32,9 +33,7 @@ from agentload.scenario._nodes import YMap, YNode
 from agentload.scenario._python_ref import read_python_step
 from agentload.scenario._step_fields import read_headers_query, read_tail, step_name
 from agentload.scenario._values import Scope, check_url, think_time, tracked
-from agentload.scenario._voice import read_voice_step
 from agentload.scenario._webhook import read_webhook_step
-from agentload.scenario._ws import read_ws_step
 from agentload.scenario.data import read_data
 from agentload.scenario.model import RequestStep, Scenario, Step, ThinkStep, Timeouts
 from agentload.scenario.model_flow import DataSource
@@ -60,6 +59,21 @@ _REQUEST_KEYS = (
 # returns the step, or None after recording its issues on ``ctx``.
 MappingStepReader: TypeAlias = Callable[..., Step | None]
 
+
+def _imported(module: str, name: str) -> MappingStepReader:
+    """The reader ``name`` of ``agentload.scenario.<module>``, imported on first use.
+
+    The ws and voice readers pull in picows, jsonpath and the audio code
+    (~0.15 s of CPU): a file without those steps never pays it (D21).
+    """
+
+    def read(*args: Any, **kwargs: Any) -> Step | None:
+        reader: MappingStepReader = getattr(import_module(f"agentload.scenario.{module}"), name)
+        return reader(*args, **kwargs)
+
+    return read
+
+
 # Step kinds whose whole step is one mapping, with what the mapping must hold
 # (for the "expected …" message) and its reader. A new protocol's steps are
 # registered here: ``kind: (what, reader)``; the reader's signature is
@@ -68,9 +82,9 @@ _MAPPING_STEPS: dict[str, tuple[str, MappingStepReader]] = {
     "llm": ("a mapping with model and messages", read_llm_step),
     "sse": ("a mapping with url", read_sse_step),
     "webhook": ("a mapping with url and event or payload", read_webhook_step),
-    "ws": ("a mapping with url and steps", read_ws_step),
+    "ws": ("a mapping with url and steps", _imported("_ws", "read_ws_step")),
     "log": ("a mapping with message", read_log_step),  # scenario/_log.py
-    "voice": ("a mapping with dialect, url and audio", read_voice_step),
+    "voice": ("a mapping with dialect, url and audio", _imported("_voice", "read_voice_step")),
 }
 _STEP_KINDS = ("request", *_VERBS, *_MAPPING_STEPS, "think", "python", *CONTROL_STEPS)
 # load: scenario/_user_types.py; on_start, pacing: scenario/_control.py

@@ -10,11 +10,14 @@ and measures every reply (docs/metrics.md, "Voice"). The YAML reader is
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from agentload.protocols.voice import Dialect
 from agentload.scenario.parts import JsonValue, Template, ThinkTime
 
-__all__ = ["Dialect", "VoiceAudio", "VoiceStep"]
+if TYPE_CHECKING:  # importing protocols.voice costs every run ~0.1 s (D21)
+    from agentload.protocols.voice import Dialect
+
+__all__ = ["VoiceAudio", "VoiceStep"]
 
 
 @dataclass(frozen=True, slots=True)

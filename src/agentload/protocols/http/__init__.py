@@ -9,6 +9,7 @@ pre-encoded request bytes and costs a few microseconds of CPU per request.
 times, to a :class:`StreamReceiver` (server-sent events, LLM token streams).
 """
 
+from agentload.protocols.http._connection import Connection, Pool, Waiter
 from agentload.protocols.http._deadlines import Deadlines
 from agentload.protocols.http._encode import (
     FilePart,
@@ -26,27 +27,32 @@ from agentload.protocols.http._parse import BodySink, ResponseParser
 from agentload.protocols.http._response import Response
 from agentload.protocols.http._stream import StreamReceiver
 from agentload.protocols.http._url import Origin, parse_url
-from agentload.protocols.http.client import HttpClient
+from agentload.protocols.http.client import HttpClient, limits_ns, may_retry
 from agentload.protocols.http.timeouts import Timeouts
 
 __all__ = [
     "BodySink",
+    "Connection",
     "Deadlines",
     "FilePart",
     "HttpClient",
     "HttpError",
     "Origin",
+    "Pool",
     "QueryParams",
     "QueryValue",
     "Response",
     "ResponseParser",
     "StreamReceiver",
     "Timeouts",
+    "Waiter",
     "build_target",
     "default_user_agent",
     "encode_form",
     "encode_json",
     "encode_multipart",
     "encode_request",
+    "limits_ns",
+    "may_retry",
     "parse_url",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import cast
+from typing import Protocol, cast
 
 from agentload.errors import ErrorKind
 from agentload.protocols.http._deadlines import NEVER, Deadlines
@@ -18,11 +18,31 @@ from agentload.protocols.http._errors import HttpError, error_from_os
 from agentload.protocols.http._parse import BROKEN, EXPECTING, ResponseParser
 from agentload.protocols.http._response import Response
 
-__all__ = ["Connection", "Pool"]
+__all__ = ["Connection", "Pool", "Waiter"]
 
 # Responses on the hot path are built without calling Response.__init__: a
 # Python call with eleven arguments costs more than the attribute stores.
 _new = object.__new__
+
+
+class Waiter(Protocol):
+    """Where a request's outcome goes: the part of ``asyncio.Future`` a connection uses.
+
+    Exactly one of :meth:`set_result` and :meth:`set_exception` is called,
+    once, after the connection has let go of the waiter (``Connection.waiter``
+    is already ``None``, and on success the connection is back in its pool's
+    idle list). :meth:`done` is asked before :meth:`set_exception`.
+    """
+
+    def set_result(self, result: Response, /) -> None:
+        """The complete response."""
+
+    def set_exception(self, exception: BaseException, /) -> None:
+        """The request failed (an :class:`HttpError`)."""
+
+    def done(self) -> bool:
+        """True if the outcome is already known (a cancelled future)."""
+        ...
 
 
 class Pool:
@@ -70,7 +90,7 @@ class Connection(asyncio.Protocol):
         self.loop = asyncio.get_running_loop()
         self.parser = ResponseParser()
         self.transport: asyncio.Transport | None = None
-        self.waiter: asyncio.Future[Response] | None = None
+        self.waiter: Waiter | None = None
         self.closed = False
         self.lost = False
         """True once the transport reported the connection gone."""
@@ -173,11 +193,31 @@ class Connection(asyncio.Protocol):
         ``opened_ns`` is when the request began if it opened this connection
         (the total limit counts from there), else 0.
         """
-        self.waiter = waiter = self.loop.create_future()
+        waiter: asyncio.Future[Response] = self.loop.create_future()
+        self.begin(waiter, request, head, read_ns, total_ns, opened_ns)
+        return waiter
+
+    def begin(  # noqa: PLR0917 - positional: the per-request call is cheaper so
+        self,
+        waiter: Waiter,
+        request: bytes,
+        head: bool,
+        read_ns: int,
+        total_ns: int,
+        opened_ns: int,
+    ) -> None:
+        """Write ``request``; its outcome goes to ``waiter`` (see :class:`Waiter`).
+
+        :meth:`start` with a waiter of the caller's own: the engine's request
+        chains (engine/_chain.py) are their own waiter and start the next
+        request from the completion callback, with no future and no task switch.
+        A failure to write is reported to ``waiter`` before this returns.
+        """
+        self.waiter = waiter
         if self.closed:
             # Closed between connect and now: a write would vanish silently.
             self.fail(HttpError(ErrorKind.CLOSED, f"connection to {self.pool.where} was closed"))
-            return waiter
+            return
         parser = self.parser
         if head or parser._state == BROKEN:
             parser.expect(head)
@@ -212,9 +252,8 @@ class Connection(asyncio.Protocol):
             # The transport closed under us (uvloop raises; connection_lost is
             # still queued). Nothing was sent, so send() may retry elsewhere.
             self.fail(HttpError(ErrorKind.CLOSED, f"connection to {self.pool.where} was closed"))
-        return waiter
 
-    def _complete(self, waiter: asyncio.Future[Response], now: int) -> None:
+    def _complete(self, waiter: Waiter, now: int) -> None:
         parser = self.parser
         response = Response(
             parser.status,

@@ -34,7 +34,7 @@ from agentload.protocols.http._stream import StreamReceiver, TimedSink
 from agentload.protocols.http._url import Origin, parse_url
 from agentload.protocols.http.timeouts import Timeouts
 
-__all__ = ["HttpClient"]
+__all__ = ["HttpClient", "limits_ns", "may_retry"]
 
 _UNSET: Final = object()
 
@@ -49,6 +49,25 @@ _CLOSE_GRACE_S: Final = 0.1
 
 def _ns(seconds: float | None) -> int:
     return int(seconds * 1e9) if seconds else 0
+
+
+def limits_ns(timeouts: Timeouts) -> tuple[int, int]:
+    """The read and total limits of ``timeouts`` in ns, as :meth:`Connection.begin` takes them."""
+    return _ns(timeouts.read), _ns(timeouts.total)
+
+
+def may_retry(received: int, error: HttpError, request: bytes) -> bool:
+    """Whether a request that failed on a *kept-alive* connection may go once more.
+
+    A connection the server closed while it sat idle fails before any response
+    byte (``received == 0``) with a reset or a close; the request is then safe
+    to repeat if its method is idempotent (RFC 9110 §9.2.2, RFC 9112 §9.3.1).
+    """
+    return (
+        received == 0
+        and (error.kind is ErrorKind.RESET or error.kind is ErrorKind.CLOSED)
+        and request.startswith(_IDEMPOTENT)
+    )
 
 
 class HttpClient:
@@ -128,13 +147,27 @@ class HttpClient:
         *,
         timeouts: Timeouts | None = None,
         head: bool = False,
+        retry_of_ns: int = 0,
     ) -> Response:
         """Send pre-encoded ``request`` bytes (see :func:`encode_request`) to ``origin``.
 
         ``head`` must be true for a HEAD request (its response has no body).
         Returns the response whatever its status; raises :class:`HttpError` when
         no complete response arrived (refused, reset, timeout, malformed, ...).
+        ``retry_of_ns`` non-zero makes this the one retry of a request that began
+        then and failed on a kept-alive connection before any response byte
+        (see :func:`may_retry`): it goes on a new connection, its total limit
+        counts from ``retry_of_ns``, and it is not retried again.
         """
+        if retry_of_ns:
+            return await self._retry(
+                origin=origin,
+                pool=self.pool(origin),
+                request=request,
+                head=head,
+                timeouts=timeouts,
+                began_ns=retry_of_ns,
+            )
         # One origin per client is the common case: an identity check is cheaper
         # than hashing the frozen dataclass.
         pool = self._last_pool if origin is self._last_origin else self._pool_for(origin)
@@ -159,14 +192,7 @@ class HttpClient:
         try:
             return await waiter
         except HttpError as exc:
-            # A kept-alive connection the server closed while idle fails before any
-            # response byte; the request is then safe to repeat if idempotent.
-            if (
-                reused
-                and conn.rx == 0
-                and (exc.kind is ErrorKind.RESET or exc.kind is ErrorKind.CLOSED)
-                and request.startswith(_IDEMPOTENT)
-            ):
+            if reused and may_retry(conn.rx, exc, request):
                 return await self._retry(
                     origin=origin,
                     pool=pool,
@@ -243,12 +269,7 @@ class HttpClient:
             except HttpError as exc:
                 # As in send(): a kept-alive connection closed while idle fails
                 # before any byte; an idempotent request may go once more.
-                if (
-                    reused
-                    and conn.rx == 0
-                    and (exc.kind is ErrorKind.RESET or exc.kind is ErrorKind.CLOSED)
-                    and request.startswith(_IDEMPOTENT)
-                ):
+                if reused and may_retry(conn.rx, exc, request):
                     began = conn.start_ns
                     continue
                 raise
@@ -256,6 +277,14 @@ class HttpClient:
                 if conn.waiter is waiter:  # cancelled while in flight: the stream is lost
                     conn.abort()
                 raise
+
+    def pool(self, origin: Origin) -> Pool:
+        """The keep-alive pool for ``origin`` (made on first use).
+
+        Its ``idle`` list is what :meth:`send` takes connections from; the
+        engine's request chains (engine/_chain.py) take from it directly.
+        """
+        return self._last_pool if origin is self._last_origin else self._pool_for(origin)
 
     def _pool_for(self, origin: Origin) -> Pool:
         pool = self._pools.get(origin)
