@@ -201,3 +201,34 @@ flow:
     assert agg.counter("iterations_interrupted") == 0
     assert agg.counter("errors") == 0
     assert chained["result"] > 0
+
+
+def test_open_model_arrivals_run_as_chains_with_latency_from_the_intended_start(
+    target_url: str, chained: Counter[str]
+) -> None:
+    # 40 arrivals/s for 1 s on a 100 ms answer: each iteration's two requests,
+    # the first timed from its arrival's intended start.
+    text = f"""
+config: {{target: "{target_url}"}}
+load: {{rate: 40, duration: 1s, max_vus: 20}}
+flow:
+  - get: {{url: "/health?delay_ms=100", name: first, expect: {{status: 200}}}}
+  - get: {{url: /health, name: second, expect: {{status: 200}}}}
+"""
+    for chains in (True, False):
+        chained.clear()
+        agg = run(text, chains=chains).aggregate
+        assert agg.counter("iterations") == 40
+        assert reqs(agg, "first", "200") == reqs(agg, "second", "200") == 40
+        assert agg.counter("errors") == 0
+        assert agg.counter("dropped_iterations") == 0
+        first = agg.trend("http_req_duration", {"name": "first"})
+        assert first is not None and first.count == 40 and first.min >= 100_000
+        duration = agg.trend("iteration_duration")
+        assert duration is not None and duration.count == 40 and duration.min >= 100_000
+        if chains:
+            # Every request on a connection some earlier iteration left idle is chained;
+            # each of the (at most 20) VUs opens its connection once.
+            assert chained["result"] >= 80 - 20
+        else:
+            assert not chained

@@ -81,6 +81,12 @@ class RequestChain:
     with the rest of the iteration and returns the next hand-back's future.
     Iterations are counted (``iterations``, updated in place as in D18) and
     timed (``duration``) here, whichever path ran their steps.
+
+    :meth:`start_one` runs a single iteration instead (the open model's
+    arrivals): its first request's latency and the iteration's duration count
+    from the arrival's intended start, and the future resolves with
+    ``resume_at == -1`` when the iteration is over. :attr:`intended_ns` is what
+    the coroutine passes to a handed-back step's ``run`` (0 after the first).
     """
 
     __slots__ = (
@@ -91,11 +97,13 @@ class RequestChain:
         "_iterations",
         "_links",
         "_loop",
+        "_one",
         "_origin",
         "_raw",
         "_stopping",
         "_t0",
         "_vu",
+        "intended_ns",
         "resume_at",
         "retry_of_ns",
     )
@@ -121,6 +129,8 @@ class RequestChain:
         self._raw = b""
         self._i = 0
         self._t0 = 0
+        self._one = False
+        self.intended_ns = 0
         self.resume_at = -1
         self.retry_of_ns = 0
 
@@ -131,12 +141,25 @@ class RequestChain:
     def start(self) -> asyncio.Future[None]:
         """Begin iterating; the future resolves at the first hand-back."""
         self._done = done = self._loop.create_future()
+        self._one = False
+        self.intended_ns = 0
         self._iterate()
+        return done
+
+    def start_one(self, intended_ns: int) -> asyncio.Future[None]:
+        """Run one iteration that was due at ``intended_ns`` (monotonic ns)."""
+        self._done = done = self._loop.create_future()
+        self._one = True
+        self.intended_ns = intended_ns
+        self._t0 = intended_ns or time.monotonic_ns()
+        self._i = 0
+        self._send()
         return done
 
     def resume(self, ok: bool) -> asyncio.Future[None]:
         """Go on after the handed-back step ran; ``ok`` is what its ``run`` returned."""
         self._done = done = self._loop.create_future()
+        self.intended_ns = 0
         self._i += 1
         if ok and self._i < len(self._links):
             self._send()
@@ -191,7 +214,10 @@ class RequestChain:
     def _end_iteration(self) -> None:
         self._iterations.value += 1
         self._duration((time.monotonic_ns() - self._t0) // 1000)
-        self._iterate()
+        if self._one:
+            self._hand_back(-1)
+        else:
+            self._iterate()
 
     def _hand_back(self, resume_at: int, retry_of_ns: int = 0) -> None:
         self._conn = None
@@ -210,7 +236,10 @@ class RequestChain:
         assert origin is not None
         try:
             links = self._links
-            if links[self._i].step.record(self._vu, response, 0, origin, self._raw):
+            intended = self.intended_ns
+            if intended:
+                self.intended_ns = 0  # the first request's only
+            if links[self._i].step.record(self._vu, response, intended, origin, self._raw):
                 i = self._i + 1
                 if i < len(links):
                     self._i = i
@@ -221,6 +250,9 @@ class RequestChain:
             now = time.monotonic_ns()
             self._iterations.value += 1
             self._duration((now - self._t0) // 1000)
+            if self._one:
+                self._hand_back(-1)
+                return
             if self._vu.state is not _RUNNING or self._stopping():
                 self._hand_back(-1)
                 return

@@ -176,6 +176,19 @@ class Executor:
         self._iterations[scenario](1)
         self._iteration_duration[scenario]((time.monotonic_ns() - t0) // 1000)
 
+    def _chain_for(self, vu: VU, scenario: str) -> RequestChain | None:
+        """A request chain for ``vu`` running ``scenario``, if it is plain requests (D20)."""
+        plain = chain_steps(self._scenarios[scenario]) if self.chains else None
+        if plain is None:
+            return None
+        return RequestChain(
+            vu,
+            plain,
+            iterations=self._recorder.counter("iterations", (("scenario", scenario),)),
+            duration=self._iteration_duration[scenario],
+            stopping=lambda: self._stopping,
+        )
+
     async def run(self) -> None:
         """Execute the plan until it ends or :meth:`stop` is called."""
         raise NotImplementedError
@@ -204,18 +217,7 @@ class ClosedExecutor(Executor):
         steps = self._scenarios[scenario]
         count = self._iterations[scenario]
         duration = self._iteration_duration[scenario]
-        plain = chain_steps(steps) if self.chains else None
-        chain = (
-            None
-            if plain is None
-            else RequestChain(
-                vu,
-                plain,
-                iterations=self._recorder.counter("iterations", (("scenario", scenario),)),
-                duration=duration,
-                stopping=lambda: self._stopping,
-            )
-        )
+        chain = self._chain_for(vu, scenario)
         now = time.monotonic_ns
         running = VUState.RUNNING
         vu.transition(running)
@@ -356,6 +358,8 @@ class OpenExecutor(Executor):
     async def _worker(self, vu: VU) -> None:
         loop = asyncio.get_running_loop()
         queue = self._queue
+        # This VU's request chain per scenario (None: the scenario cannot be chained).
+        chains: dict[str, RequestChain | None] = {}
         vu.transition(VUState.RUNNING)
         while True:
             if queue:
@@ -376,13 +380,42 @@ class OpenExecutor(Executor):
             self._queue_time(max(0, time.monotonic_ns() - intended_ns) // 1000)
             scenario = self.plan.scenario_for(index)
             try:
-                await self._iteration(vu, scenario, self._scenarios[scenario], intended_ns)
+                chain = chains.get(scenario) if self.chains else None
+                if chain is None and self.chains and scenario not in chains:
+                    chain = chains[scenario] = self._chain_for(vu, scenario)
+                if chain is not None:
+                    await self._chained_iteration(vu, chain, intended_ns)
+                else:
+                    await self._iteration(vu, scenario, self._scenarios[scenario], intended_ns)
             finally:
                 self._busy -= 1
                 self._vus_gauge(self._busy)
             if vu.state is VUState.STOPPING:
                 break  # the VU stopped itself (a data feeder ran out): it takes no more work
         vu.transition(VUState.DONE)
+
+    async def _chained_iteration(self, vu: VU, chain: RequestChain, intended_ns: int) -> None:
+        # One arrival's iteration in the chain's callbacks (D20); steps that
+        # need the event loop are handed back and run here.
+        handed_back = chain.start_one(intended_ns)
+        while True:
+            try:
+                await handed_back
+            except asyncio.CancelledError:
+                interrupted = chain.in_iteration
+                chain.cancel()
+                if interrupted:
+                    self._interrupted(1)
+                raise
+            if chain.resume_at < 0:
+                return
+            step = chain.step(chain.resume_at)
+            try:
+                ok = await step.run(vu, chain.intended_ns, chain.retry_of_ns)
+            except asyncio.CancelledError:
+                self._interrupted(1)
+                raise
+            handed_back = chain.resume(ok)
 
     def _dispatch(self, index: int, intended_ns: int) -> None:
         while self._idle:

@@ -50,12 +50,14 @@ class Pacer:
 
     def sent(self, actual_ns: int) -> int:
         """Record that the next frame went out at ``actual_ns``; return its lateness (≥ 0)."""
-        late = max(0, actual_ns - self.due_ns())
-        if self.count:
+        count = self.count
+        late = actual_ns - self.start_ns - count * self.period_ns
+        late = max(late, 0)
+        if count:
             d = actual_ns - self._last_ns - self.period_ns
-            self.jitter_ns += (abs(d) - self.jitter_ns) / 16
+            self.jitter_ns += ((d if d >= 0 else -d) - self.jitter_ns) / 16
         self._last_ns = actual_ns
-        self.count += 1
+        self.count = count + 1
         self.late_ns.append(late)
         self.max_late_ns = max(self.max_late_ns, late)
         return late

@@ -4,7 +4,9 @@ It connects a :class:`~agentload.protocols.ws.WsConnection`, sends the
 codec's opening messages, then streams caller audio on the drift-free pacer
 for the whole call — an utterance when one is queued, digital silence
 otherwise (server VADs must hear the silence that ends a turn; protocols.md
-§6.2). Agent messages are decoded in the connection's listener and fed to
+§6.2). One :class:`~agentload.protocols.voice.clock.FrameClock` per event
+loop sends the due frames of every call (docs/decisions.md D22). Agent
+messages are decoded in the connection's listener and fed to
 :class:`~agentload.protocols.voice.call.CallState`, which keeps the metrics.
 
 Methods (also the Python API's ``ctx.voice``; docs/scenario-format.md "Voice"):
@@ -33,6 +35,7 @@ from pathlib import Path
 from agentload.errors import ErrorKind
 from agentload.protocols.voice.audio import Audio
 from agentload.protocols.voice.call import CallState, PreparedUtterance, TurnResult
+from agentload.protocols.voice.clock import FrameClock
 from agentload.protocols.voice.codec import Outgoing, VoiceCodec
 from agentload.protocols.voice.events import (
     AgentAudio,
@@ -102,7 +105,10 @@ class VoiceSession:
         self._ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._marks: list[tuple[asyncio.TimerHandle, str]] = []
         self._pacer = Pacer(0, codec.frame_ns)
-        self._sender: asyncio.Task[None] | None = None
+        self._streaming = False
+        """True while the frame clock sends this call's audio (from open to close)."""
+        self.next_frame_ns = 0
+        """When the next caller frame is due (the frame clock reads it)."""
         self._watcher: asyncio.Task[None] | None = None
         self._last_turn = 0
         self.error: ErrorKind | None = None
@@ -157,7 +163,9 @@ class VoiceSession:
         now = time.perf_counter_ns()
         session.state.start_ns = now
         session._pacer = Pacer(now, codec.frame_ns)
-        session._sender = asyncio.create_task(session._send_loop())
+        session.next_frame_ns = now
+        session._streaming = True
+        FrameClock.of().add(session)
         return session
 
     # ---------------------------------------------------------------- sending
@@ -167,26 +175,31 @@ class VoiceSession:
         else:
             self.conn.send_bytes(msg)
 
-    async def _send_loop(self) -> None:
-        pacer, codec, state = self._pacer, self.codec, self.state
-        audio, send = codec.audio, self._send
+    def send_frame(self) -> int:
+        """Send the due caller frame (the frame clock calls this, :mod:`.clock`): the
+        utterance's next frame, else silence; return when the next one is due (0: stop)."""
+        if not self._streaming:
+            return 0
+        utt = self._utt
+        i = self._utt_index
+        msg = self.codec.audio(self._silence if utt is None else utt.payloads[i])
+        now = time.perf_counter_ns()
+        pacer = self._pacer
         try:
-            while True:
-                await sleep_until(pacer.due_ns())
-                utt = self._utt
-                if utt is None:
-                    payload = self._silence
-                else:
-                    i = self._utt_index
-                    payload = utt.payloads[i]
-                msg = audio(payload)
-                now = time.perf_counter_ns()
-                send(msg)
-                pacer.sent(now)
-                if utt is not None:
-                    self._after_utterance_frame(utt, i, now, state)
+            if type(msg) is str:
+                self.conn.send_text(msg)
+            else:
+                self._send(msg)
+            pacer.sent(now)
+            if utt is not None:
+                self._after_utterance_frame(utt, i, now, self.state)
         except WsError as exc:
+            self._streaming = False
             self._failed(exc.kind, exc.message)
+            return 0
+        # Pacer.due_ns(), inline: this runs 50 times a second per call.
+        nxt = self.next_frame_ns = pacer.start_ns + pacer.count * pacer.period_ns
+        return nxt
 
     def _after_utterance_frame(
         self, utt: PreparedUtterance, i: int, now: int, state: CallState
@@ -405,7 +418,8 @@ class VoiceSession:
 
     # ---------------------------------------------------------------- closing
     async def _stop_tasks(self) -> None:
-        for task in (self._sender, self._watcher):
+        self._streaming = False
+        for task in (self._watcher,):
             if task is not None and not task.done():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -416,11 +430,7 @@ class VoiceSession:
 
     async def close(self) -> CallReport:
         """Send the closing messages, close the connection, and report the call."""
-        sender = self._sender
-        if sender is not None and not sender.done():
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender
+        self._streaming = False  # no caller frame after this (the clock drops the call)
         if self.error is None:
             with contextlib.suppress(WsError):
                 for msg in self.codec.closing():
