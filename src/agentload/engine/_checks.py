@@ -11,7 +11,7 @@ reply instead (its document and its content). Labels are the ones
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
 import orjson
@@ -26,7 +26,7 @@ from agentload.scenario.model import (
     StatusCheck,
 )
 
-__all__ = ["BodyCache", "Subject", "capture_fn", "check_fn"]
+__all__ = ["BodyCache", "Subject", "capture_fn", "check_fn", "run_captures"]
 
 
 class Subject(Protocol):
@@ -134,3 +134,23 @@ def capture_fn(capture: Capture) -> Callable[[Response, S], object | None]:
         return from_regex
     header = capture.expr
     return lambda r, _s: r.header(header)
+
+
+def run_captures(
+    captures: Sequence[tuple[str, Callable[[Response, S], object | None]]],
+    response: Response,
+    subject: S,
+    variables: dict[str, object],
+) -> str | None:
+    """Store each capture's value in ``variables``, in order.
+
+    Returns ``None`` when every capture found a value; otherwise stops at the
+    first that found nothing and returns the message for it (the step records
+    a ``capture_failed`` error with it and skips the rest of the iteration).
+    """
+    for var, capture in captures:
+        value = capture(response, subject)
+        if value is None:
+            return f"capture {var!r} found nothing"
+        variables[var] = value
+    return None

@@ -189,6 +189,34 @@ class Executor:
             stopping=lambda: self._stopping,
         )
 
+    async def _drive_chain(
+        self, vu: VU, chain: RequestChain, handed_back: asyncio.Future[None]
+    ) -> None:
+        """Follow a request chain until it stops (D20).
+
+        Each step it hands back (a connection to open, a retry) runs here as a
+        coroutine, then the chain goes on with the rest. A cancel drops the
+        request in flight and counts the iteration as interrupted.
+        """
+        while True:
+            try:
+                await handed_back
+            except asyncio.CancelledError:
+                interrupted = chain.in_iteration
+                chain.cancel()
+                if interrupted:
+                    self._interrupted(1)
+                raise
+            if chain.resume_at < 0:
+                return
+            step = chain.step(chain.resume_at)
+            try:
+                ok = await step.run(vu, chain.intended_ns, chain.retry_of_ns)
+            except asyncio.CancelledError:
+                self._interrupted(1)
+                raise
+            handed_back = chain.resume(ok)
+
     async def run(self) -> None:
         """Execute the plan until it ends or :meth:`stop` is called."""
         raise NotImplementedError
@@ -240,32 +268,15 @@ class ClosedExecutor(Executor):
             vu.transition(VUState.IDLE)
 
     async def _chain_loop(self, vu: VU, chain: RequestChain) -> None:
-        # Whole iterations run in the chain's callbacks (D20). It hands back a
-        # step that needs the event loop (a connection to open, a retry), which
-        # runs here as a coroutine, and then goes on with the rest.
-        handed_back = chain.start()
+        # Whole iterations run in the chain's callbacks (D20) until it stops at an
+        # iteration boundary.
+        # The chain stops when the VU leaves the running state; if it is running
+        # again by the time this resumes (ramped down and up again, and
+        # _set_active saw this task alive and kept it), it goes on.
         while True:
-            try:
-                await handed_back
-            except asyncio.CancelledError:
-                interrupted = chain.in_iteration
-                chain.cancel()
-                if interrupted:
-                    self._interrupted(1)
-                raise
-            if chain.resume_at < 0:
-                if vu.state is VUState.RUNNING and not self._stopping:
-                    # Ramped down and up again while the hand-back was on its way
-                    # (_set_active saw this task alive and kept it): go on.
-                    handed_back = chain.start()
-                    continue
+            await self._drive_chain(vu, chain, chain.start())
+            if vu.state is not VUState.RUNNING or self._stopping:
                 return
-            try:
-                ok = await chain.step(chain.resume_at).run(vu, 0, chain.retry_of_ns)
-            except asyncio.CancelledError:
-                self._interrupted(1)
-                raise
-            handed_back = chain.resume(ok)
 
     def _set_active(self, n: int) -> None:
         loop = asyncio.get_running_loop()
@@ -384,7 +395,8 @@ class OpenExecutor(Executor):
                 if chain is None and self.chains and scenario not in chains:
                     chain = chains[scenario] = self._chain_for(vu, scenario)
                 if chain is not None:
-                    await self._chained_iteration(vu, chain, intended_ns)
+                    # One arrival's iteration in the chain's callbacks (D20).
+                    await self._drive_chain(vu, chain, chain.start_one(intended_ns))
                 else:
                     await self._iteration(vu, scenario, self._scenarios[scenario], intended_ns)
             finally:
@@ -393,29 +405,6 @@ class OpenExecutor(Executor):
             if vu.state is VUState.STOPPING:
                 break  # the VU stopped itself (a data feeder ran out): it takes no more work
         vu.transition(VUState.DONE)
-
-    async def _chained_iteration(self, vu: VU, chain: RequestChain, intended_ns: int) -> None:
-        # One arrival's iteration in the chain's callbacks (D20); steps that
-        # need the event loop are handed back and run here.
-        handed_back = chain.start_one(intended_ns)
-        while True:
-            try:
-                await handed_back
-            except asyncio.CancelledError:
-                interrupted = chain.in_iteration
-                chain.cancel()
-                if interrupted:
-                    self._interrupted(1)
-                raise
-            if chain.resume_at < 0:
-                return
-            step = chain.step(chain.resume_at)
-            try:
-                ok = await step.run(vu, chain.intended_ns, chain.retry_of_ns)
-            except asyncio.CancelledError:
-                self._interrupted(1)
-                raise
-            handed_back = chain.resume(ok)
 
     def _dispatch(self, index: int, intended_ns: int) -> None:
         while self._idle:

@@ -19,7 +19,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from agentload.engine._checks import capture_fn, check_fn
+from agentload.engine._checks import capture_fn, check_fn, run_captures
 from agentload.engine._failures import FailureSampler
 from agentload.engine._streamed import (
     HttpSeries,
@@ -225,20 +225,18 @@ class LlmRequest:
                     response=resp,
                     body=reply.content or "",
                 )
-        for var, capture in self._captures:
-            value = capture(resp, outcome)
-            if value is None:
-                self._http.error(ErrorKind.CAPTURE_FAILED)
-                self._samples.capture(
-                    ErrorKind.CAPTURE_FAILED,
-                    f"capture {var!r} found nothing",
-                    origin=origin,
-                    raw=raw,
-                    response=resp,
-                    body=reply.content or "",
-                )
-                return False
-            vu.variables[var] = value
+        missing = run_captures(self._captures, resp, outcome, vu.variables)
+        if missing is not None:
+            self._http.error(ErrorKind.CAPTURE_FAILED)
+            self._samples.capture(
+                ErrorKind.CAPTURE_FAILED,
+                missing,
+                origin=origin,
+                raw=raw,
+                response=resp,
+                body=reply.content or "",
+            )
+            return False
         if self._think is not None:
             await asyncio.sleep(draw_think(self._think, vu))
         return True

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from agentload.engine._checks import BodyCache, capture_fn, check_fn
+from agentload.engine._checks import BodyCache, capture_fn, check_fn, run_captures
 from agentload.engine._failures import FailureSampler
 from agentload.engine._streamed import (
     draw_think,
@@ -480,19 +480,13 @@ class RequestRunner:
                     raw=raw,
                     response=resp,
                 )
-        for var, capture in self._captures:
-            value = capture(resp, cache)
-            if value is None:
-                self._error(ErrorKind.CAPTURE_FAILED)
-                self._samples.capture(
-                    ErrorKind.CAPTURE_FAILED,
-                    f"capture {var!r} found nothing",
-                    origin=origin,
-                    raw=raw,
-                    response=resp,
-                )
-                return False
-            vu.variables[var] = value
+        missing = run_captures(self._captures, resp, cache, vu.variables)
+        if missing is not None:
+            self._error(ErrorKind.CAPTURE_FAILED)
+            self._samples.capture(
+                ErrorKind.CAPTURE_FAILED, missing, origin=origin, raw=raw, response=resp
+            )
+            return False
         return True
 
     def _failed_without_response(self, vu: VU, message: str) -> None:
