@@ -1,4 +1,4 @@
-"""Request chains: a closed-model VU's plain-request iterations, run from callbacks.
+"""Request chains: a VU's plain-request iterations, run from connection callbacks.
 
 A VU whose scenario is only HTTP requests with no think time spends most of its
 CPU not on HTTP but on the coroutine machinery around each request: a future,
@@ -10,13 +10,15 @@ side. A :class:`RequestChain` is the connection's waiter (a
 connection calls :meth:`RequestChain.set_result` from ``data_received``, which
 records it with the step's own :meth:`~agentload.engine.steps.RequestRunner.record`
 and writes the next request at once, on the connection that just became idle.
+The closed model chains whole iterations, the open model each arrival's one.
 
 The chain only takes the common path: a request on an idle kept-alive
-connection that ends in a response or in a failure that is not retried. For
-everything else it *hands back* to the VU's coroutine, which runs the rest of
-the iteration exactly as without a chain: opening a connection, the one retry
-of a request the server dropped on a kept-alive connection (RFC 9110 §9.2.2),
-a stop. The numbers are the same either way (docs/decisions.md D20).
+connection that ends in a response or in a failure that is not retried. Any
+other step it *hands back* to the VU's coroutine, which runs that one step
+exactly as without a chain and then resumes the chain: opening a connection,
+the one retry of a request the server dropped on a kept-alive connection
+(RFC 9110 §9.2.2). It also hands back to stop, at an iteration boundary. The
+numbers are the same either way (docs/decisions.md D20).
 """
 
 from __future__ import annotations

@@ -391,9 +391,9 @@ class OpenExecutor(Executor):
             self._queue_time(max(0, time.monotonic_ns() - intended_ns) // 1000)
             scenario = self.plan.scenario_for(index)
             try:
-                chain = chains.get(scenario) if self.chains else None
-                if chain is None and self.chains and scenario not in chains:
-                    chain = chains[scenario] = self._chain_for(vu, scenario)
+                if scenario not in chains:
+                    chains[scenario] = self._chain_for(vu, scenario)
+                chain = chains[scenario]
                 if chain is not None:
                     # One arrival's iteration in the chain's callbacks (D20).
                     await self._drive_chain(vu, chain, chain.start_one(intended_ns))

@@ -389,12 +389,9 @@ class RequestRunner:
         else:
             raw = self._raw
         try:
-            if retry_of_ns:
-                resp = await vu.http.send(
-                    origin, raw, timeouts=self._timeouts, head=self._head, retry_of_ns=retry_of_ns
-                )
-            else:
-                resp = await vu.http.send(origin, raw, timeouts=self._timeouts, head=self._head)
+            resp = await vu.http.send(
+                origin, raw, timeouts=self._timeouts, head=self._head, retry_of_ns=retry_of_ns
+            )
         except HttpError as exc:
             self.failed(vu, exc, origin, raw)
             return False

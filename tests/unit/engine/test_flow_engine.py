@@ -37,7 +37,13 @@ class FakeHttp:
         self.paths: list[str] = []
 
     async def send(
-        self, origin: Origin, request: bytes, *, timeouts: Any = None, head: bool = False
+        self,
+        origin: Origin,
+        request: bytes,
+        *,
+        timeouts: Any = None,
+        head: bool = False,
+        retry_of_ns: int = 0,
     ) -> Response:
         path = request.split(b" ", 2)[1].decode()
         self.paths.append(path)

@@ -44,7 +44,13 @@ class ScriptedHttp:
         self.received = 0
 
     async def send(
-        self, origin: Origin, request: bytes, *, timeouts: Any = None, head: bool = False
+        self,
+        origin: Origin,
+        request: bytes,
+        *,
+        timeouts: Any = None,
+        head: bool = False,
+        retry_of_ns: int = 0,
     ) -> Response:
         status, fields, body = self.script.pop(0)
         self.sent.append(request)

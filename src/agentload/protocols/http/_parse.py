@@ -22,7 +22,7 @@ from typing import Protocol
 from httptools import HttpParserError, HttpParserUpgrade, HttpResponseParser
 
 from agentload.errors import ErrorKind
-from agentload.protocols.http._callbacks import BodyCallbacks, HeadCallbacks, StreamCallbacks
+from agentload.protocols.http._callbacks import BodyCallbacks, head_callbacks, stream_callbacks
 from agentload.protocols.http._errors import HttpError
 from agentload.protocols.http._fields import framed, head_fields, persistent
 
@@ -160,7 +160,7 @@ class ResponseParser:
             self._headers = []
             self._lazy = False
             self._tail = b""
-            self._p = HttpResponseParser(HeadCallbacks(self))
+            self._p = HttpResponseParser(head_callbacks(self))
 
     def stream(self, sink: BodySink) -> None:
         """Hand the response just :meth:`expect`-ed to ``sink`` as it is parsed.
@@ -178,7 +178,7 @@ class ResponseParser:
         self._sink = sink
         self._headers = []
         self._lazy = False
-        self._p = HttpResponseParser(StreamCallbacks(self))
+        self._p = HttpResponseParser(stream_callbacks(self))
 
     # -- llhttp callbacks (called from feed_data, in C) ---------------------------
 
