@@ -16,11 +16,21 @@ unexport PYTHONDONTWRITEBYTECODE
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The modules mypyc compiles (pyproject.toml [tool.agentload] compiled; setup.py,
+# docs/decisions.md D23): an edit to one of them reinstalls, which recompiles.
+COMPILED := $(shell sed -n '/^compiled = \[/,/^\]/p' pyproject.toml | grep -o 'src/[^"]*\.py')
+
+$(STAMP): pyproject.toml setup.py $(COMPILED)
 	@# Debian ships venv/ensurepip separately: install it when missing.
 	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || { \
 	  echo "installing python3-venv (Debian)"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv python3-pip; }
+	@# Compiling the hot path needs a C compiler and Python's headers (without
+	@# them setup.py installs pure Python, slower; tests/unit/test_native_build.py fails).
+	@{ command -v cc >/dev/null 2>&1 && $(PYTHON) -c "import os, sys, sysconfig; \
+	  sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))"; } || { \
+	  echo "installing gcc and python3-dev (Debian) to compile the hot path"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq gcc python3-dev >/dev/null; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'

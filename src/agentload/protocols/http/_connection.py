@@ -20,10 +20,6 @@ from agentload.protocols.http._response import Response
 
 __all__ = ["Connection", "Pool", "Waiter"]
 
-# Responses on the hot path are built without calling Response.__init__: a
-# Python call with eleven arguments costs more than the attribute stores.
-_new = object.__new__
-
 
 class Waiter(Protocol):
     """Where a request's outcome goes: the part of ``asyncio.Future`` a connection uses.
@@ -124,21 +120,22 @@ class Connection(asyncio.Protocol):
             return
         if not done:
             return
-        # The response is complete. This is _complete() inlined, with the
-        # Response built by attribute stores: the path every request takes.
-        response = _new(Response)
-        response.status = parser.status
-        response._headers = parser.fields
-        response._head = parser.head
-        response.body = parser.body
-        response.bytes_sent = self.tx
-        response.bytes_received = self.rx
-        response.start_ns = self.start_ns
-        response.first_byte_ns = self.first_byte_ns
-        response.end_ns = now
-        response.connect_ns = self.connect_ns
-        response.tls_ns = self.tls_ns
-        response.dns_ns = self.dns_ns
+        # The response is complete. This is _complete() inlined: the path
+        # every request takes.
+        response = Response(
+            parser.status,
+            parser.fields,
+            parser.body,
+            self.tx,
+            self.rx,
+            self.start_ns,
+            self.first_byte_ns,
+            now,
+            self.connect_ns,
+            self.tls_ns,
+            self.dns_ns,
+            parser.head,
+        )
         self.waiter = None
         if self.connect_ns:
             # Setup costs belong to the first request only.
@@ -257,7 +254,7 @@ class Connection(asyncio.Protocol):
         parser = self.parser
         response = Response(
             parser.status,
-            [],
+            parser.fields,
             parser.body,
             self.tx,
             self.rx,
@@ -267,9 +264,8 @@ class Connection(asyncio.Protocol):
             self.connect_ns,
             self.tls_ns,
             self.dns_ns,
+            parser.head,
         )
-        response._headers = parser.fields
-        response._head = parser.head
         self.waiter = None
         if self.connect_ns:
             # Setup costs belong to the first request only.

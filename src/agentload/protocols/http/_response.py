@@ -34,6 +34,9 @@ class Response:
     ``end_ns - start_ns + dns_ns + connect_ns + tls_ns`` (:attr:`elapsed_ns`).
     ``bytes_sent``/``bytes_received`` count the request and response bytes on the
     wire (HTTP/1.1 framing included, TLS records excluded).
+
+    ``headers`` may be None with ``head`` the raw reads holding the head: the
+    fields are then parsed when :attr:`headers` is first read.
     """
 
     __slots__ = (
@@ -55,7 +58,7 @@ class Response:
     def __init__(  # noqa: PLR0917
         self,
         status: int,
-        headers: list[tuple[bytes, bytes]],
+        headers: list[tuple[bytes, bytes]] | None,
         body: bytes,
         bytes_sent: int,
         bytes_received: int,
@@ -65,13 +68,14 @@ class Response:
         connect_ns: int = 0,
         tls_ns: int = 0,
         dns_ns: int = 0,
+        head: list[bytes] | None = None,
     ) -> None:
         self.status = status
         """The status code of the final response (interim 1xx ones are skipped)."""
         self._headers: list[tuple[bytes, bytes]] | None = headers
-        # The raw reads holding the head, parsed on first use when _headers is None
+        # The raw reads holding the head, parsed on first use when headers is None
         # (the connection's fast path; see _fields.py).
-        self._head: list[bytes] = []
+        self._head: list[bytes] = head or []
         self.body = body
         """The body (empty for HEAD, 204 and 304)."""
         self.bytes_sent = bytes_sent

@@ -1,0 +1,73 @@
+"""Build hook: compile the per-request hot path with mypyc (docs/decisions.md D23).
+
+Everything else about the package is in pyproject.toml, which also lists the
+compiled modules (``[tool.agentload] compiled``). They stay ordinary,
+type-checked Python source; mypyc turns each into a C extension that is
+imported in place of the ``.py`` file.
+
+Pure Python is the fallback, never an error: with ``AGENTLOAD_PURE_PYTHON=1``,
+when mypyc is not importable, or when the C build fails (no compiler, no Python
+headers), the package installs without extensions and says so on stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from setuptools import setup
+from setuptools.command.build_ext import build_ext
+
+HERE = Path(__file__).resolve().parent
+
+
+def compiled_modules() -> list[str]:
+    """Source paths (relative to this file) of the modules mypyc compiles."""
+    config = tomllib.loads((HERE / "pyproject.toml").read_text(encoding="utf-8"))
+    return [str(path) for path in config["tool"]["agentload"]["compiled"]]
+
+
+def _say(message: str) -> None:
+    print(f"agentload build: {message}", file=sys.stderr)
+
+
+class OptionalBuildExt(build_ext):  # type: ignore[misc]  # setuptools is untyped
+    """build_ext that falls back to pure Python when the C build fails.
+
+    All or nothing: the modules call each other natively through one shared
+    library, so a partial build is discarded with the rest.
+    """
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except Exception as exc:  # any compiler failure means: pure Python
+            _say(f"compiling the hot path failed ({exc}); installing pure Python (slower)")
+            self.extensions: list[Any] = []
+
+
+def _extensions() -> list[Any]:
+    if os.environ.get("AGENTLOAD_PURE_PYTHON") == "1":
+        _say("AGENTLOAD_PURE_PYTHON=1: installing pure Python")
+        return []
+    try:
+        from mypyc.build import mypycify  # noqa: PLC0415 - optional at build time
+    except ImportError:
+        _say("mypyc is not available; installing pure Python (slower)")
+        return []
+    # The build may run before the runtime dependencies are installed (pip
+    # builds the package first): their values are then plain objects to mypyc.
+    # The strictness of `make lint` (pyproject's [tool.mypy]) is not a build
+    # condition, and modules that are only imported are not checked here.
+    flags = ["--config-file=", "--ignore-missing-imports", "--follow-imports=silent"]
+    try:
+        return list(mypycify([*flags, *compiled_modules()], opt_level="3"))
+    except (Exception, SystemExit) as exc:  # mypyc exits on a type error
+        _say(f"mypyc could not compile the hot path ({exc!r}); installing pure Python")
+        return []
+
+
+setup(ext_modules=_extensions(), cmdclass={"build_ext": OptionalBuildExt})
