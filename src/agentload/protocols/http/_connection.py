@@ -120,35 +120,9 @@ class Connection(asyncio.Protocol):
             return
         if not done:
             return
-        # The response is complete. This is _complete() inlined: the path
-        # every request takes.
-        response = Response(
-            parser.status,
-            parser.fields,
-            parser.body,
-            self.tx,
-            self.rx,
-            self.start_ns,
-            self.first_byte_ns,
-            now,
-            self.connect_ns,
-            self.tls_ns,
-            self.dns_ns,
-            parser.head,
-        )
-        self.waiter = None
-        if self.connect_ns:
-            # Setup costs belong to the first request only.
-            self.dns_ns = self.connect_ns = self.tls_ns = 0
-        if parser.keep_alive:
-            self.pool.idle.append(self)
-        else:
-            self.close()
-        # try/except is free when nothing is raised; contextlib.suppress is not.
-        try:  # noqa: SIM105
-            waiter.set_result(response)
-        except asyncio.InvalidStateError:
-            pass  # the caller was cancelled meanwhile; send() aborts the connection
+        # The response is complete. Compiled (docs/decisions.md D23) this is a
+        # direct C call, no longer worth inlining by hand.
+        self._complete(waiter, now)
 
     def eof_received(self) -> bool | None:
         # The peer sends no more: no new request may start here. Returning None
