@@ -605,19 +605,25 @@ def test_stale_keep_alive_connection_is_retried_once(loop: str) -> None:
 
 
 def test_bytes_on_an_idle_connection_discard_it() -> None:
+    sent = asyncio.Event()
+
     async def chatty(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
         await read_request(reader)
         writer.write(OK)
         await asyncio.sleep(0.05)
         writer.write(b"unsolicited")
         await writer.drain()
+        sent.set()
         await asyncio.sleep(30)
 
     async def main() -> None:
         server = RawServer(chatty)
         async with server.running(), HttpClient() as client:
             await client.request("GET", server.url)
-            await asyncio.sleep(0.2)
+            # After the bytes went out (a fixed sleep could end first on a stalled loop),
+            # and long enough for the loop to read them on the idle connection.
+            await sent.wait()
+            await asyncio.sleep(0.05)
             again = await client.request("GET", server.url)
             assert again.body == b"ok"
             assert again.connect_ns > 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agentload.distributed.protocol import (
@@ -114,6 +114,7 @@ def test_garbage_is_refused_with_a_reason(data: bytes, needle: str) -> None:
     assert needle in str(info.value)
 
 
+@settings(deadline=None)
 @given(
     worker=st.integers(0, 1024),
     reason=st.text(max_size=40),

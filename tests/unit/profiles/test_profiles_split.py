@@ -120,6 +120,7 @@ def test_open_segments_partition_the_arrivals(model: OpenModel, count: int) -> N
     assert sum(p.max_vus() for p in parts) == model.max_vus
 
 
+@settings(deadline=None)
 @given(st.integers(0, 1000), st.integers(1, 9))
 def test_shares_sum_exactly_and_stripe(total: int, count: int) -> None:
     segments = [Segment(i, count) for i in range(count)]

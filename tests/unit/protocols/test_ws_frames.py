@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agentload.errors import ErrorKind
@@ -80,6 +80,7 @@ def test_violations_carry_close_codes(frames: list[tuple[int, bool, bytes]], cod
     assert info.value.close_code == code
 
 
+@settings(deadline=None)
 @given(
     st.lists(
         st.tuples(st.sampled_from([0x0, 0x1, 0x2, 0x3, 0xA]), st.booleans(), st.binary(max_size=8)),
@@ -100,6 +101,7 @@ def test_any_frame_sequence_gives_messages_or_frame_errors(
         assert out is None or isinstance(out, (str, bytes))
 
 
+@settings(deadline=None)
 @given(st.binary(max_size=64), st.integers(min_value=1, max_value=63))
 def test_split_anywhere_reassembles_the_same(payload: bytes, cut: int) -> None:
     a = MessageAssembler(1 << 10)

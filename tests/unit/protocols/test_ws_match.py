@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from agentload.protocols.ws import JsonCondition, MessagePredicate, json_equal
@@ -98,6 +98,7 @@ _json = st.recursive(
 _paths = st.sampled_from(["$", "$.a", "$.type", "$[0]", "$..a", "$.a[*].b", "$[?@.a > 1]", "$.*"])
 
 
+@settings(deadline=None)
 @given(
     data=st.one_of(st.text(max_size=50), st.binary(max_size=50), _json.map(json.dumps)),
     path=_paths,
@@ -113,6 +114,7 @@ def test_any_message_matches_or_not_without_crashing(
     assert found is None or isinstance(found.text, str)
 
 
+@settings(deadline=None)
 @given(st.text(max_size=30))
 def test_any_pattern_text_compiles_or_is_a_clear_error(pattern: str) -> None:
     for build in (
@@ -147,6 +149,7 @@ def _has_digit_key(doc: object) -> bool:
     return isinstance(doc, list) and any(_has_digit_key(v) for v in doc)
 
 
+@settings(deadline=None)
 @given(path=_singular_paths, doc=_docs)
 def test_the_fast_singular_path_agrees_with_python_jsonpath(path: str, doc: object) -> None:
     import jsonpath
