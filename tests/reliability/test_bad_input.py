@@ -503,6 +503,15 @@ CASES = [
         args=("--out", "afile", "--no-preflight"),
         files={"afile": "not a folder"},
     ),
+    Case(
+        "default-out-blocked",
+        HEAD + FLOW,
+        "",
+        "results/ (the default --out): cannot write the results there",
+        "give a directory",
+        args=("--no-preflight",),
+        files={"results": "a file where the results directory goes"},
+    ),
     # -- Python scenarios (docs/python-api.md; tests/unit/test_python_api.py has more) ---
     *[
         Case(
@@ -662,5 +671,6 @@ def test_bad_input(case: Case, outcomes: dict[str, Outcome]) -> None:
     assert case.what in lines[0], shown
     assert case.todo in lines[0], shown
     # Nothing ran: no results folder, no summary on stdout.
-    assert not (outcomes[case.id].folder / "results").exists()
+    results = outcomes[case.id].folder / "results"
+    assert not results.exists() or ("results" in case.files and not results.is_dir())
     assert "verdict" not in res.stdout

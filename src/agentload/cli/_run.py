@@ -303,12 +303,13 @@ def _execute(
         from agentload.engine._python_run import run_setup
 
         sf = run_setup(sf)[0]
-    out = opts.out or default_results_path()
     try:
+        out = opts.out or default_results_path()
         results = ResultsDir(out, failure_samples=opts.failure_samples)
     except OSError as exc:
+        where = f"--out {opts.out}" if opts.out else "results/ (the default --out)"
         raise UsageError(
-            f"--out {out}: cannot write the results there ({exc.strerror or exc}); "
+            f"{where}: cannot write the results there ({exc.strerror or exc}); "
             "give a directory that can be created or written"
         ) from None
     results.write_json("plan.json", plan.to_dict())

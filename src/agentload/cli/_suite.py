@@ -162,8 +162,15 @@ def execute_suite(
     console = console or make_console()
     for run in runs:  # bad input anywhere: exit 2 before any load
         prepare(run.opts)
-    root = out or default_results_path()
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root = out or default_results_path()
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        where = f"--out {out}" if out else "results/ (the default --out)"
+        raise UsageError(
+            f"{where}: cannot write the results there ({exc.strerror or exc}); "
+            "give a directory that can be created or written"
+        ) from None
     rows: list[dict[str, Any]] = []
     interrupted = False
     started = time.time()

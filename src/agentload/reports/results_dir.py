@@ -23,14 +23,23 @@ __all__ = ["ResultsDir", "default_results_path"]
 
 
 def default_results_path(base: str | Path = "results") -> Path:
-    """``results/<UTC timestamp>``, made unique if it exists already."""
+    """Create and return ``results/<UTC timestamp>`` (``-2``, ``-3``… if taken).
+
+    The directory is claimed by creating it, so two runs started in the same
+    second (two shells, a CI matrix) never share one. Raises ``OSError`` when
+    ``base`` cannot be written.
+    """
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     path = Path(base) / stamp
     n = 1
-    while path.exists():
-        n += 1
-        path = Path(base) / f"{stamp}-{n}"
-    return path
+    while True:
+        try:
+            path.mkdir(parents=True)
+        except FileExistsError:
+            n += 1
+            path = Path(base) / f"{stamp}-{n}"
+        else:
+            return path
 
 
 class ResultsDir:
