@@ -64,4 +64,5 @@ bench: install
 	$(MAKE) -C bench
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache results
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache results build
+	find src -name "*.so" -delete

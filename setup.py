@@ -34,6 +34,24 @@ def _say(message: str) -> None:
     print(f"agentload build: {message}", file=sys.stderr)
 
 
+def remove_built_extensions() -> None:
+    """Delete the extensions an earlier build left in the source tree (editable installs).
+
+    Python imports an extension in preference to the ``.py`` beside it, so an
+    old one would keep running old code: after a pure-Python install, or for a
+    module no longer in the list. agentload has no other C extensions.
+    """
+    stale = [*HERE.glob("src/*__mypyc.*.so"), *HERE.glob("src/agentload/**/*.so")]
+    for path in stale:
+        path.unlink(missing_ok=True)
+
+
+def _pure(message: str) -> list[Any]:
+    _say(message)
+    remove_built_extensions()  # the build step may run after an earlier one succeeded
+    return []
+
+
 class OptionalBuildExt(build_ext):  # type: ignore[misc]  # setuptools is untyped
     """build_ext that falls back to pure Python when the C build fails.
 
@@ -45,19 +63,19 @@ class OptionalBuildExt(build_ext):  # type: ignore[misc]  # setuptools is untype
         try:
             super().run()
         except Exception as exc:  # any compiler failure means: pure Python
-            _say(f"compiling the hot path failed ({exc}); installing pure Python (slower)")
-            self.extensions: list[Any] = []
+            self.extensions: list[Any] = _pure(
+                f"compiling the hot path failed ({exc}); installing pure Python (slower)"
+            )
 
 
 def _extensions() -> list[Any]:
+    remove_built_extensions()
     if os.environ.get("AGENTLOAD_PURE_PYTHON") == "1":
-        _say("AGENTLOAD_PURE_PYTHON=1: installing pure Python")
-        return []
+        return _pure("AGENTLOAD_PURE_PYTHON=1: installing pure Python")
     try:
         from mypyc.build import mypycify  # noqa: PLC0415 - optional at build time
     except ImportError:
-        _say("mypyc is not available; installing pure Python (slower)")
-        return []
+        return _pure("mypyc is not available; installing pure Python (slower)")
     # The build may run before the runtime dependencies are installed (pip
     # builds the package first): their values are then plain objects to mypyc.
     # The strictness of `make lint` (pyproject's [tool.mypy]) is not a build
@@ -66,8 +84,7 @@ def _extensions() -> list[Any]:
     try:
         return list(mypycify([*flags, *compiled_modules()], opt_level="3"))
     except (Exception, SystemExit) as exc:  # mypyc exits on a type error
-        _say(f"mypyc could not compile the hot path ({exc!r}); installing pure Python")
-        return []
+        return _pure(f"mypyc could not compile the hot path ({exc!r}); installing pure Python")
 
 
 setup(ext_modules=_extensions(), cmdclass={"build_ext": OptionalBuildExt})
