@@ -23,6 +23,7 @@ HOT_PATH_TESTS = [
     "tests/unit/protocols/test_http_core.py",
     "tests/unit/protocols/test_http_fields.py",
     "tests/unit/engine/test_request_step_metrics.py",
+    "tests/unit/metrics/test_metrics_recorder.py",
     "tests/unit/protocols/test_voice_clock.py",
     "tests/unit/protocols/test_voice_codecs.py",
     "tests/unit/protocols/test_voice_timing.py",

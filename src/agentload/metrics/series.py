@@ -31,6 +31,7 @@ from math import inf
 
 import numpy as np
 
+from agentload.metrics._totals import CounterSeries, RateSeries
 from agentload.metrics.definitions import MetricKind, metric_def
 from agentload.metrics.failures import FailureLog
 from agentload.metrics.histogram import DEFAULT_HIGHEST, DEFAULT_SIGNIFICANT_FIGURES, Histogram
@@ -94,49 +95,6 @@ class TrendSeries:
         self._spill(layout)
         hist, self._pending = self._pending, None
         return hist
-
-
-class CounterSeries:
-    """A growing total (requests, bytes). ``add(n)`` ~32 ns; ``value`` is cumulative.
-
-    ``add(n)`` is exactly ``value += n``: the HTTP request step does that in place
-    (a third of a method call's cost), so neither may ever do more.
-    """
-
-    __slots__ = ("_reported", "key", "value")
-
-    def __init__(self, key: SeriesKey) -> None:
-        self.key = key
-        self.value: float = 0
-        """Total since the series was created."""
-        self._reported: float = 0
-
-    def add(self, n: float = 1) -> None:
-        """Add ``n`` (default 1). Hot path."""
-        self.value += n
-
-
-class RateSeries:
-    """Counts true outcomes among all outcomes. ``add(ok)`` ~35 ns; totals are cumulative.
-
-    ``add(ok)`` is exactly ``total += 1`` and, if ``ok``, ``passes += 1``: the HTTP
-    request step does that in place, so ``add`` may never do more.
-    """
-
-    __slots__ = ("_reported_passes", "_reported_total", "key", "passes", "total")
-
-    def __init__(self, key: SeriesKey) -> None:
-        self.key = key
-        self.passes = 0
-        self.total = 0
-        self._reported_passes = 0
-        self._reported_total = 0
-
-    def add(self, ok: bool) -> None:
-        """Record one outcome. Hot path."""
-        self.total += 1
-        if ok:
-            self.passes += 1
 
 
 class GaugeSeries:
