@@ -186,6 +186,15 @@ async def _run_with_signals(runner: Runner, console: Console) -> RunResult:
             loop.remove_signal_handler(sig)
 
 
+def unwritable_results(out: Path | None, exc: OSError) -> UsageError:
+    """The bad-input error for a results directory that cannot be created or written."""
+    where = f"--out {out}" if out else "results/ (the default --out)"
+    return UsageError(
+        f"{where}: cannot write the results there ({exc.strerror or exc}); "
+        "give a directory that can be created or written"
+    )
+
+
 def _extra(result: RunResult) -> dict[str, object]:
     """Run facts beyond the common ones: the capacity a breakpoint test found."""
     if result.capacity is None:
@@ -307,11 +316,7 @@ def _execute(
         out = opts.out or default_results_path()
         results = ResultsDir(out, failure_samples=opts.failure_samples)
     except OSError as exc:
-        where = f"--out {opts.out}" if opts.out else "results/ (the default --out)"
-        raise UsageError(
-            f"{where}: cannot write the results there ({exc.strerror or exc}); "
-            "give a directory that can be created or written"
-        ) from None
+        raise unwritable_results(opts.out, exc) from None
     results.write_json("plan.json", plan.to_dict())
     observers = Observers(
         replace(opts.observe, quiet=opts.quiet), sf, plan, thresholds, console, [results]

@@ -28,7 +28,13 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from agentload.cli._run import RunOptions, _loader_inputs, execute_run, prepare
+from agentload.cli._run import (
+    RunOptions,
+    _loader_inputs,
+    execute_run,
+    prepare,
+    unwritable_results,
+)
 from agentload.errors import AgentloadError, ExitCode, InputError, UsageError
 from agentload.profiles import PRESETS
 from agentload.reports.console import make_console
@@ -166,11 +172,7 @@ def execute_suite(
         root = out or default_results_path()
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        where = f"--out {out}" if out else "results/ (the default --out)"
-        raise UsageError(
-            f"{where}: cannot write the results there ({exc.strerror or exc}); "
-            "give a directory that can be created or written"
-        ) from None
+        raise unwritable_results(out, exc) from None
     rows: list[dict[str, Any]] = []
     interrupted = False
     started = time.time()

@@ -269,10 +269,9 @@ class ClosedExecutor(Executor):
 
     async def _chain_loop(self, vu: VU, chain: RequestChain) -> None:
         # Whole iterations run in the chain's callbacks (D20) until it stops at an
-        # iteration boundary.
-        # The chain stops when the VU leaves the running state; if it is running
-        # again by the time this resumes (ramped down and up again, and
-        # _set_active saw this task alive and kept it), it goes on.
+        # iteration boundary because the VU left the running state. If it is
+        # running again by then (ramped down and up, and _set_active saw this
+        # task alive and kept it), the chain starts again.
         while True:
             await self._drive_chain(vu, chain, chain.start())
             if vu.state is not VUState.RUNNING or self._stopping:

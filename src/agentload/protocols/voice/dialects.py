@@ -252,7 +252,7 @@ class TwilioCodec(VoiceCodec):
         return [orjson.dumps(connected).decode(), orjson.dumps(start).decode()]
 
     def audio(self, payload: Any) -> Outgoing:
-        seq = self._seq = self._seq + 1  # _next_seq(), inline (once per frame)
+        seq = self._next_seq()
         chunk = self._chunk = self._chunk + 1
         # media.timestamp: milliseconds of media since the stream started (20 ms per chunk).
         return (

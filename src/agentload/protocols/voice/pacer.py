@@ -51,8 +51,7 @@ class Pacer:
     def sent(self, actual_ns: int) -> int:
         """Record that the next frame went out at ``actual_ns``; return its lateness (≥ 0)."""
         count = self.count
-        late = actual_ns - self.start_ns - count * self.period_ns
-        late = max(late, 0)
+        late = max(0, actual_ns - self.due_ns())
         if count:
             d = actual_ns - self._last_ns - self.period_ns
             self.jitter_ns += ((d if d >= 0 else -d) - self.jitter_ns) / 16

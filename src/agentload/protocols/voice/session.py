@@ -186,10 +186,7 @@ class VoiceSession:
         now = time.perf_counter_ns()
         pacer = self._pacer
         try:
-            if type(msg) is str:
-                self.conn.send_text(msg)
-            else:
-                self._send(msg)
+            self._send(msg)
             pacer.sent(now)
             if utt is not None:
                 self._after_utterance_frame(utt, i, now, self.state)
@@ -197,8 +194,7 @@ class VoiceSession:
             self._streaming = False
             self._failed(exc.kind, exc.message)
             return 0
-        # Pacer.due_ns(), inline: this runs 50 times a second per call.
-        nxt = self.next_frame_ns = pacer.start_ns + pacer.count * pacer.period_ns
+        nxt = self.next_frame_ns = pacer.due_ns()
         return nxt
 
     def _after_utterance_frame(
@@ -419,11 +415,11 @@ class VoiceSession:
     # ---------------------------------------------------------------- closing
     async def _stop_tasks(self) -> None:
         self._streaming = False
-        for task in (self._watcher,):
-            if task is not None and not task.done():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        task = self._watcher
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         for handle, _ in self._marks:
             handle.cancel()
         self._marks = []
