@@ -423,11 +423,17 @@ class OpenExecutor(Executor):
         for _ in range(self.plan.pre_allocated_vus()):
             self._new_vu()
         start_ns = self.start_ns
+        now = time.monotonic_ns
         try:
             for index, at in self.plan.arrivals():
                 if not await self._sleep_until(at):
                     break
-                self._dispatch(index, start_ns + int(at * 1e9))
+                # An arrival due within _MIN_SLEEP_S starts now, a little early:
+                # the loop's timers cannot wait less (and fire up to 1 ms early).
+                # Its intended start is then now, not the planned instant, so
+                # no latency is timed from after its request was written.
+                due_ns = start_ns + int(at * 1e9)
+                self._dispatch(index, min(due_ns, now()))
         finally:
             self._stopping = True
             if self._queue:
