@@ -8,6 +8,7 @@ window (no interpreter start-up), then the top functions by own time.
     .venv/bin/python bench/profile_hot_path.py [--duration 5] [--vus 50] [--profile]
     .venv/bin/python bench/profile_hot_path.py --instructions [--duration 4]
     .venv/bin/python bench/profile_hot_path.py --loopback [--duration 5]
+    .venv/bin/python bench/profile_hot_path.py --rate 400 --instructions --loopback
 
 Pinning: nginx on CPU 0, this process on CPU 1 (as bench/http_throughput does).
 
@@ -24,6 +25,10 @@ machine's other load, so this is the steadier figure to compare before and
 after a change on a shared machine; repeat it, and keep other work light.
 With ``--callgrind-out PATH`` it also lists the C functions (interpreter,
 llhttp, uvloop, libc) that own most instructions per request.
+
+``--rate R`` runs the open model instead: R arrivals per second on at most
+``--vus`` VUs (under callgrind the process manages ~1-2k requests/s: keep R
+below that, and the figure includes each arrival's own loop turns and timer).
 
 ``--loopback`` runs the same engine with connections whose transport answers
 each request in-process on the next loop turn with nginx's response (its five
@@ -67,7 +72,7 @@ except ImportError:  # a tree from before D18 (compare before/after with PYTHONP
 
 SCENARIO = """
 config: {{target: "{url}"}}
-load: {{vus: {vus}, duration: {duration}s}}
+load: {load}
 flow:
   - get: {{url: /, name: root, expect: {{status: 200}}}}
 {think}"""
@@ -201,6 +206,12 @@ def main() -> None:
         help="think time per iteration in s (to measure per-second fixed costs)",
     )
     ap.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="open model: this many arrivals/s (at most --vus VUs) instead of --vus closed",
+    )
+    ap.add_argument(
         "--loopback",
         action="store_true",
         help="no sockets and no nginx: the Python cost of the path alone",
@@ -224,8 +235,10 @@ def main() -> None:
     )
     args = ap.parse_args()
     if args.instructions:
-        extra = (("--loopback",) if args.loopback else ()) + (
-            ("--no-chains",) if args.no_chains else ()
+        extra = (
+            (("--loopback",) if args.loopback else ())
+            + (("--no-chains",) if args.no_chains else ())
+            + (("--rate", str(args.rate)) if args.rate else ())
         )
         instructions(args.duration, args.vus, args.callgrind_out, extra)
         return
@@ -234,7 +247,12 @@ def main() -> None:
     with Nginx(cpu=0) as nginx:  # with --loopback nginx only lends its URL
         os.sched_setaffinity(0, {1})
         think = f"  - think: {args.think}s\n" if args.think else ""
-        text = SCENARIO.format(url=nginx.url, vus=args.vus, duration=args.duration, think=think)
+        load = (
+            f"{{rate: {args.rate}, duration: {args.duration}s, max_vus: {args.vus}}}"
+            if args.rate
+            else f"{{vus: {args.vus}, duration: {args.duration}s}}"
+        )
+        text = SCENARIO.format(url=nginx.url, load=load, think=think)
         sf = load_scenario_text(text, filename="profile.yaml", env={}, base_dir=Path("."))
         plan = compile_plan(sf.load, [(s.name, s.weight) for s in sf.scenarios])
         runner = Runner(sf, plan, request_chains=not args.no_chains)

@@ -8,6 +8,7 @@ really carried the requests (or really did not).
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -232,3 +233,59 @@ flow:
             assert chained["result"] >= 80 - 20
         else:
             assert not chained
+
+
+# One VU, a 400 ms answer, an arrival every 100 ms for 1 s: arrival 0 opens the
+# connection (a handed-back step, in a task); arrivals 1 and 2 run in the VU's
+# chain with no task (0.4–0.8 s, 0.8–1.2 s); the other seven wait in the queue.
+SLOW_OPEN = """
+config: {{target: "{target}"}}
+load: {{rate: 10, duration: 1s, max_vus: 1, graceful_stop: {grace}}}
+flow:
+  - get: {{url: "/health?delay_ms=400", name: slow, expect: {{status: 200}}}}
+"""
+
+
+def test_a_chained_arrival_still_running_after_the_grace_period_is_interrupted(
+    target_url: str, chained: Counter[str]
+) -> None:
+    agg = run(SLOW_OPEN.format(target=target_url, grace="0.1s"), chains=True).aggregate
+    # Arrival 2 is in flight in the chain when the plan ends (1.0 s) and the
+    # 0.1 s grace runs out: its request is dropped and its iteration interrupted.
+    assert agg.counter("iterations") == 2
+    assert agg.counter("iterations_interrupted") == 1
+    assert agg.counter("dropped_iterations") == 7
+    assert chained["result"] == 1  # arrival 1; arrival 2 never got its response
+    assert agg.counter("errors") == 0
+
+
+def test_a_forced_stop_interrupts_a_chained_arrival_at_once(
+    target_url: str, chained: Counter[str]
+) -> None:
+    sf = load_scenario_text(
+        SLOW_OPEN.format(target=target_url, grace="30s"),
+        filename="chain.yaml",
+        env={},
+        base_dir=Path("."),
+    )
+    plan = compile_plan(sf.load, [(s.name, s.weight) for s in sf.scenarios])
+    runner = Runner(sf, plan)
+
+    async def go() -> RunResult:
+        async def stop_twice() -> None:
+            while runner.elapsed < 0.6:  # arrival 1 is in flight in the chain
+                await asyncio.sleep(0.01)
+            runner.stop()
+            runner.stop()  # the second stop cancels at once
+
+        stopper = asyncio.create_task(stop_twice())
+        result = await runner.run()
+        await stopper
+        return result
+
+    started = time.monotonic()
+    agg = asyncio.run(go()).aggregate
+    assert time.monotonic() - started < 5  # not the 30 s grace
+    assert agg.counter("iterations") == 1
+    assert agg.counter("iterations_interrupted") == 1
+    assert chained["result"] == 0

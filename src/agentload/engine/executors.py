@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
 
@@ -333,6 +334,19 @@ def _cancel_if_stopping(task: asyncio.Task[None], vu: VU) -> None:
         task.cancel()
 
 
+class _Slot:
+    """One VU of the open model's pool, with its request chain per scenario."""
+
+    __slots__ = ("chains", "on_done", "vu")
+
+    def __init__(self, vu: VU, on_done: Callable[[_Slot, asyncio.Future[None]], None]) -> None:
+        self.vu = vu
+        self.chains: dict[str, RequestChain | None] = {}
+        """The chain this VU runs a scenario with (None: that scenario cannot be chained)."""
+        self.on_done: Callable[[asyncio.Future[None]], None] = functools.partial(on_done, self)
+        """Its chain's hand-back callback, made once rather than per arrival."""
+
+
 class OpenExecutor(Executor):
     """Iterations start at the plan's arrival times on a pool of at most ``max_vus`` VUs.
 
@@ -341,6 +355,11 @@ class OpenExecutor(Executor):
     latency includes the wait. An arrival that finds the queue full, and any
     arrival still queued when the plan ends, is dropped and counted in
     ``dropped_iterations``.
+
+    An arrival whose scenario is plain requests starts on its VU's request
+    chain at once, from the dispatch, and ends in the chain's callbacks (D20):
+    no coroutine is woken for it. Only what a chain hands back (a connection
+    to open, a retry) and every other scenario run in a task.
     """
 
     def _setup(self) -> None:
@@ -350,78 +369,142 @@ class OpenExecutor(Executor):
         self._dropped = self._recorder.counter("dropped_iterations", _NO_TAGS).add
         self._queue_time = self._recorder.trend("iteration_queue_time", _NO_TAGS).add
         self._queue: collections.deque[tuple[int, int]] = collections.deque()
-        self._idle: list[asyncio.Future[tuple[int, int] | None]] = []
+        self._idle: list[_Slot] = []
         self._vus: list[VU] = []
         self._busy = 0
         self._max_vus = self.plan.max_vus()
+        # Arrivals running in a chain's callbacks, with no task: their chain and
+        # the future that resolves when the chain hands back.
+        self._chained: dict[_Slot, tuple[RequestChain, asyncio.Future[None]]] = {}
 
-    def _new_vu(self) -> None:
+    def _new_slot(self) -> _Slot:
         vu = VU(
             self.plan.vu_global_index(len(self._vus)) + self.vu_offset,
             http=self._http_factory(),
             variables=self._variables,
         )
         self._vus.append(vu)
-        self._spawn(self._worker(vu))
-        self._vus_max_gauge(len(self._vus))
-
-    async def _worker(self, vu: VU) -> None:
-        loop = asyncio.get_running_loop()
-        queue = self._queue
-        # This VU's request chain per scenario (None: the scenario cannot be chained).
-        chains: dict[str, RequestChain | None] = {}
         vu.transition(VUState.RUNNING)
-        while True:
-            if queue:
-                item: tuple[int, int] | None = queue.popleft()
-            elif self._stopping:
-                # The plan is over: a VU finishing its last iteration must not park
-                # itself as idle again, or the wind-down would wait out its grace.
-                break
-            else:
-                fut: asyncio.Future[tuple[int, int] | None] = loop.create_future()
-                self._idle.append(fut)
-                item = await fut
-            if item is None:
-                break
-            index, intended_ns = item
-            self._busy += 1
-            self._vus_gauge(self._busy)
-            self._queue_time(max(0, time.monotonic_ns() - intended_ns) // 1000)
-            scenario = self.plan.scenario_for(index)
-            try:
-                if scenario not in chains:
-                    chains[scenario] = self._chain_for(vu, scenario)
-                chain = chains[scenario]
-                if chain is not None:
-                    # One arrival's iteration in the chain's callbacks (D20).
-                    await self._drive_chain(vu, chain, chain.start_one(intended_ns))
-                else:
-                    await self._iteration(vu, scenario, self._scenarios[scenario], intended_ns)
-            finally:
-                self._busy -= 1
-                self._vus_gauge(self._busy)
-            if vu.state is VUState.STOPPING:
-                break  # the VU stopped itself (a data feeder ran out): it takes no more work
-        vu.transition(VUState.DONE)
+        self._vus_max_gauge(len(self._vus))
+        return _Slot(vu, self._chain_done)
 
     def _dispatch(self, index: int, intended_ns: int) -> None:
-        while self._idle:
-            fut = self._idle.pop()
-            if not fut.done():
-                fut.set_result((index, intended_ns))
-                return
-        if len(self._vus) < self._max_vus:
-            self._queue.append((index, intended_ns))
-            self._new_vu()
+        if self._idle:
+            self._start(self._idle.pop(), index, intended_ns)
+        elif len(self._vus) < self._max_vus:
+            self._start(self._new_slot(), index, intended_ns)
         elif len(self._queue) < self.model.max_queue:
             self._queue.append((index, intended_ns))
         else:
             self._dropped(1)
 
+    def _start(self, slot: _Slot, index: int, intended_ns: int) -> None:
+        """Run arrival ``index`` on ``slot``'s VU."""
+        self._busy += 1
+        self._vus_gauge(self._busy)
+        self._queue_time(max(0, time.monotonic_ns() - intended_ns) // 1000)
+        scenario = self.plan.scenario_for(index)
+        chains = slot.chains
+        if scenario in chains:
+            chain = chains[scenario]
+        else:
+            chain = chains[scenario] = self._chain_for(slot.vu, scenario)
+        if chain is None:
+            self._spawn(self._iterate(slot, scenario, intended_ns))
+            return
+        done = chain.start_one(intended_ns)
+        self._chained[slot] = (chain, done)
+        # Called soon even if the chain handed back already: never from inside
+        # this dispatch, which a finished arrival's next queued one goes through.
+        done.add_done_callback(slot.on_done)
+
+    def _chain_done(self, slot: _Slot, done: asyncio.Future[None]) -> None:
+        """A chained arrival handed back: it ended, or has a step for a coroutine to run."""
+        entry = self._chained.pop(slot, None)
+        if entry is None:
+            return  # cancelled by a forced stop or the end of the grace period
+        chain = entry[0]
+        if done.cancelled() or done.exception() is not None or chain.resume_at >= 0:
+            self._spawn(self._drive_rest(slot, chain, done))
+        else:
+            self._finished(slot)
+
+    async def _drive_rest(
+        self, slot: _Slot, chain: RequestChain, done: asyncio.Future[None]
+    ) -> None:
+        try:
+            await self._drive_chain(slot.vu, chain, done)
+        except BaseException:
+            self._lost(slot)
+            raise
+        self._finished(slot)
+
+    async def _iterate(self, slot: _Slot, scenario: str, intended_ns: int) -> None:
+        try:
+            await self._iteration(slot.vu, scenario, self._scenarios[scenario], intended_ns)
+        except BaseException:
+            self._lost(slot)
+            raise
+        self._finished(slot)
+
+    def _lost(self, slot: _Slot) -> None:
+        # Cancelled, or a bug in a step: the VU takes no more work.
+        self._busy -= 1
+        self._vus_gauge(self._busy)
+        slot.vu.transition(VUState.DONE)
+
+    def _finished(self, slot: _Slot) -> None:
+        """An arrival's iteration ended: the VU takes the next queued arrival or goes idle."""
+        self._busy -= 1
+        self._vus_gauge(self._busy)
+        vu = slot.vu
+        if vu.state is VUState.STOPPING or self._stopping:
+            # The VU stopped itself (a data feeder ran out), or the plan is over:
+            # the queue was dropped, and an idle VU would only be waited for.
+            vu.transition(VUState.DONE)
+        elif self._queue:
+            index, intended_ns = self._queue.popleft()
+            self._start(slot, index, intended_ns)
+        else:
+            self._idle.append(slot)
+
+    def _cancel_chains(self) -> None:
+        """Drop every chained arrival's request in flight; each is an interrupted iteration."""
+        chained, self._chained = self._chained, {}
+        for slot, (chain, _done) in chained.items():
+            if chain.in_iteration:
+                self._interrupted(1)
+            chain.cancel()
+            self._lost(slot)
+
+    def stop(self, *, force: bool = False) -> None:
+        super().stop(force=force)
+        if force:
+            self._cancel_chains()
+
+    async def _wind_down(self, grace: float) -> None:
+        """Let running iterations, chained or in tasks, finish within ``grace``; then cancel."""
+        self._stopping = True
+        loop = asyncio.get_running_loop()
+        end = loop.time() + grace
+        while self._tasks or self._chained:
+            left = end - loop.time()
+            if left <= 0:
+                break
+            running: set[asyncio.Future[None]] = set(self._tasks)
+            running.update(done for _chain, done in self._chained.values())
+            # A chained arrival may hand back a step, which then runs in a new task.
+            await asyncio.wait(running, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+        self._cancel_chains()
+        if self._tasks:
+            pending = set(self._tasks)
+            for task in pending:
+                task.cancel()
+            await asyncio.wait(pending)
+
     async def run(self) -> None:
         for _ in range(self.plan.pre_allocated_vus()):
-            self._new_vu()
+            self._idle.append(self._new_slot())
         start_ns = self.start_ns
         now = time.monotonic_ns
         try:
@@ -439,13 +522,10 @@ class OpenExecutor(Executor):
             if self._queue:
                 self._dropped(len(self._queue))
                 self._queue.clear()
-            for fut in self._idle:
-                if not fut.done():
-                    fut.set_result(None)
-            self._idle.clear()
             await self._wind_down(self.model.graceful_stop)
             self._vus_gauge(0)
             for vu in self._vus:
+                vu.transition(VUState.DONE)
                 await vu.close()
 
 
