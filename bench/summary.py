@@ -1,7 +1,7 @@
 """One table of every benchmark's latest figures, side by side, with the versions.
 
 Reads what the benchmarks wrote to ``bench/out/``: http_throughput.json,
-ws_echo.json, voice_streams.json, memory_per_vu.json (``make -C bench`` runs
+ws_echo.json, voice_streams.json, worker_scaling.json, memory_per_vu.json (``make -C bench`` runs
 them, then this). A benchmark that has not been run is listed as such.
 Ranges are min–max over the repeats of one invocation.
 
@@ -75,6 +75,29 @@ def voice_rows(data: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     return out
 
 
+def scaling_rows(data: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    quota = f"{data['quota_cpus']:g} CPU"
+    out = []
+    for workers in (1, 2):
+        runs = [r for r in data["runs"] if r["workers"] == workers and r["status"] == "ok"]
+        if runs:
+            rps = _span([r["req_per_s"] / 1000 for r in runs], ".1f")
+            out.append(
+                ("worker_scaling", f"agentload, {workers} worker(s) × {quota}", f"{rps}k req/s", "")
+            )
+    if data["ratios"]:
+        bound = "" if data.get("quota_bound", True) else " (⚠ not quota-bound)"
+        out.append(
+            (
+                "worker_scaling",
+                "two workers / one (goal ≥ 1.8×)",
+                _span(data["ratios"], ".2f") + "×" + bound,
+                "",
+            )
+        )
+    return out
+
+
 def memory_rows(data: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     out = [
         ("memory_per_vu", f"agentload, {r['vus']:,} idle VUs", f"{r['rss_mib']:.0f} MiB RSS", "")
@@ -91,6 +114,7 @@ def main() -> None:
         ("http_throughput", http_rows),
         ("ws_echo", ws_rows),
         ("voice_streams", voice_rows),
+        ("worker_scaling", scaling_rows),
         ("memory_per_vu", memory_rows),
     ):
         data = _load(name)
