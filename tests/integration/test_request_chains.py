@@ -235,14 +235,16 @@ flow:
             assert not chained
 
 
-# One VU, a 400 ms answer, an arrival every 100 ms for 1 s: arrival 0 opens the
-# connection (a handed-back step, in a task); arrivals 1 and 2 run in the VU's
-# chain with no task (0.4–0.8 s, 0.8–1.2 s); the other seven wait in the queue.
+# One VU, a 700 ms answer, an arrival every 200 ms for 2 s: arrival 0 opens the
+# connection (a handed-back step, in a task, 0–0.7 s); arrivals 1 and 2 run in
+# the VU's chain with no task (0.7–1.4 s, 1.4–2.1 s); the other seven wait in
+# the queue. The plan ends at its last arrival (1.8 s). Every instant the tests
+# rely on is 200 ms or more from the nearest other one.
 SLOW_OPEN = """
 config: {{target: "{target}"}}
-load: {{rate: 10, duration: 1s, max_vus: 1, graceful_stop: {grace}}}
+load: {{rate: 5, duration: 2s, max_vus: 1, graceful_stop: {grace}}}
 flow:
-  - get: {{url: "/health?delay_ms=400", name: slow, expect: {{status: 200}}}}
+  - get: {{url: "/health?delay_ms=700", name: slow, expect: {{status: 200}}}}
 """
 
 
@@ -250,7 +252,7 @@ def test_a_chained_arrival_still_running_after_the_grace_period_is_interrupted(
     target_url: str, chained: Counter[str]
 ) -> None:
     agg = run(SLOW_OPEN.format(target=target_url, grace="0.1s"), chains=True).aggregate
-    # Arrival 2 is in flight in the chain when the plan ends (1.0 s) and the
+    # Arrival 2 is in flight in the chain when the plan ends (1.8 s) and the
     # 0.1 s grace runs out: its request is dropped and its iteration interrupted.
     assert agg.counter("iterations") == 2
     assert agg.counter("iterations_interrupted") == 1
@@ -273,7 +275,7 @@ def test_a_forced_stop_interrupts_a_chained_arrival_at_once(
 
     async def go() -> RunResult:
         async def stop_twice() -> None:
-            while runner.elapsed < 0.6:  # arrival 1 is in flight in the chain
+            while runner.elapsed < 1.0:  # arrival 1 is in flight in the chain
                 await asyncio.sleep(0.01)
             runner.stop()
             runner.stop()  # the second stop cancels at once
