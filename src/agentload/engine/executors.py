@@ -151,11 +151,16 @@ class Executor:
         """Let running iterations finish within ``grace`` seconds, then cancel."""
         self._stopping = True
         if self._tasks:
-            _done, pending = await asyncio.wait(set(self._tasks), timeout=grace)
+            await asyncio.wait(set(self._tasks), timeout=grace)
+        await self._cancel_tasks()
+
+    async def _cancel_tasks(self) -> None:
+        """Cancel the iterations still running in tasks and wait until they are gone."""
+        if self._tasks:
+            pending = set(self._tasks)
             for task in pending:
                 task.cancel()
-            if pending:
-                await asyncio.wait(pending)
+            await asyncio.wait(pending)
 
     def _spawn(self, coro: collections.abc.Coroutine[object, object, None]) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -493,14 +498,11 @@ class OpenExecutor(Executor):
                 break
             running: set[asyncio.Future[None]] = set(self._tasks)
             running.update(done for _chain, done in self._chained.values())
-            # A chained arrival may hand back a step, which then runs in a new task.
-            await asyncio.wait(running, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+            # All of them, then again for what they started meanwhile: a chained
+            # arrival may hand back a step, which then runs in a new task.
+            await asyncio.wait(running, timeout=left)
         self._cancel_chains()
-        if self._tasks:
-            pending = set(self._tasks)
-            for task in pending:
-                task.cancel()
-            await asyncio.wait(pending)
+        await self._cancel_tasks()
 
     async def run(self) -> None:
         for _ in range(self.plan.pre_allocated_vus()):
